@@ -1,0 +1,46 @@
+# NTKBridge — the two set-up commands for a fresh Debian machine are `make reproduce` and
+# `make test`; both install the system packages they need first (as root, or with sudo).
+
+SWIFT        ?= swift
+CONFIG       ?= release
+APT_PACKAGES := libopenblas-dev liblapacke-dev libgsl-dev pkg-config gnuplot-nox
+BIN          := .build/$(CONFIG)
+QUICK        ?=
+
+.PHONY: all deps toolchain build test bench reproduce clean
+
+all: build
+
+## Install the Debian packages the toolkit links against (and gnuplot for figures), if missing.
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  echo "make deps: installing$$missing"; \
+	  $$sudo apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+toolchain:
+	@command -v $(SWIFT) >/dev/null 2>&1 || { echo "make: the Swift toolchain (swift 6) is not on PATH" >&2; exit 1; }
+
+build: deps toolchain
+	$(SWIFT) build -c $(CONFIG)
+
+## Unit, reference-vector and command-line tests (release build: the numerics are tested as they run).
+test: deps toolchain
+	$(SWIFT) build --build-tests -c $(CONFIG)
+	$(SWIFT) test --skip-build -c $(CONFIG)
+
+## Benchmarks, each beside a reference measured in the same run.
+bench: deps toolchain
+	$(SWIFT) build -c $(CONFIG) --product Benchmarks
+	$(BIN)/Benchmarks
+
+## The experiments of Experiments/ on built-in defaults (QUICK=1: a smaller, faster version).
+reproduce: build
+	@QUICK="$(QUICK)" NTKBRIDGE="$(BIN)/ntkbridge" Experiments/reproduce.sh
+
+clean:
+	rm -rf .build

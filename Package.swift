@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+//
+// NTKBridge: exact infinite-width kernels, GBML and MTL predictors, and finite-width
+// networks trained for real. Modules are layered bottom-up; a module imports only
+// those listed before it (see Docs/architecture.md).
+
+import PackageDescription
+
+let package = Package(
+    name: "NTKBridge",
+    products: [
+        .executable(name: "ntkbridge", targets: ["ntkbridge"]),
+        .library(name: "NTKBridge", targets: [
+            "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth", "Reports",
+        ]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    ],
+    targets: [
+        // Native library shims.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE"),
+        .systemLibrary(name: "CGSL", path: "Sources/CGSL"),
+        // Hot elementwise loops (AVX2/FMA paths chosen at run time).
+        .target(
+            name: "CNumerics",
+            linkerSettings: [.linkedLibrary("m")]
+        ),
+
+        .target(name: "LinearAlgebra", dependencies: ["CBLAS", "CLAPACKE", "CNumerics"]),
+        .target(name: "InfiniteWidth", dependencies: [
+            "LinearAlgebra", "CNumerics", "CGSL",
+            .product(name: "RealModule", package: "swift-numerics"),
+        ]),
+        .target(name: "FewShot", dependencies: [
+            "LinearAlgebra", "InfiniteWidth",
+            .product(name: "RealModule", package: "swift-numerics"),
+        ]),
+        .target(name: "Paradigms", dependencies: ["LinearAlgebra", "InfiniteWidth", "FewShot"]),
+        .target(name: "FiniteWidth", dependencies: [
+            "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "CNumerics", "CBLAS",
+            .product(name: "RealModule", package: "swift-numerics"),
+        ]),
+        .target(name: "Reports", dependencies: ["LinearAlgebra"]),
+        .target(name: "NTKBridgeCommands", dependencies: [
+            "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth", "Reports",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "ntkbridge", dependencies: ["NTKBridgeCommands"]),
+        .executableTarget(name: "Benchmarks", dependencies: [
+            "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth", "CBLAS",
+        ]),
+
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "CBLAS"]),
+        .testTarget(name: "InfiniteWidthTests", dependencies: ["InfiniteWidth", "LinearAlgebra", "TestSupport", "CNumerics"]),
+        .target(name: "TestSupport", dependencies: ["LinearAlgebra", "Reports"], path: "Tests/TestSupport"),
+        .testTarget(name: "CommandTests", dependencies: ["NTKBridgeCommands", "LinearAlgebra", "Reports", "TestSupport"]),
+    ]
+)

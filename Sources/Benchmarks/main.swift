@@ -1,0 +1,3 @@
+// `make bench`: speed of the toolkit's hot paths, each printed beside a reference measured in
+// the same run (OpenBLAS dgemm of the same size, or the naive version).
+try KernelBenchmark.run()

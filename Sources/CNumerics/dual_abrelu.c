@@ -1,0 +1,105 @@
+// Dual maps of ABReLU(a, b) with the pair geometry carried as det = qi·qj − Σ² (see CNumerics.h).
+#include <math.h>
+#include "CNumerics.h"
+#include "vector_math.h"
+
+static const double two_pi = 6.283185307179586476925286766559;
+/// Below this angle sin θ − θ cos θ is summed from its series (above it, the direct difference
+/// loses at most a factor 12 to cancellation).
+static const double series_below = 0.5;
+
+/// (sin θ − θ cos θ) / θ³ = Σ_k (−1)^{k+1} 2k/(2k+1)! θ^{2k−2}, through θ¹², for θ < 0.5.
+static inline double sine_defect_series(double t /* θ² */) {
+    return 1.0 / 3.0 + t * (-1.0 / 30.0 + t * (1.0 / 840.0 + t * (-1.0 / 45360.0
+        + t * (1.0 / 3991680.0 + t * (-1.0 / 518918400.0 + t * (1.0 / 93405312000.0))))));
+}
+
+static void abrelu_scalar(size_t start, size_t n, double a, double b, double w, double v,
+                          double root_qi, const double *root_qj, const double *sigma, const double *det,
+                          double *sigma_hat, double *sigma_dot, double *next_det) {
+    const double m = 0.5 * (a * a + b * b), c = (a - b) * (a - b) / two_pi;
+    for (size_t j = start; j < n; j++) {
+        const double s_ij = sigma[j];
+        const double d = det[j] > 0 ? det[j] : 0;
+        const double r = root_qi * root_qj[j];
+        const double s = sqrt(d);               // r·sin θ
+        const double theta = atan2(s, s_ij);
+        const double dot = m - c * theta;
+        const double hat = c * s + s_ij * dot;
+        sigma_hat[j] = hat;
+        sigma_dot[j] = dot;
+        if (next_det) {
+            const double r_minus_sigma = s_ij > 0 ? d / (r + s_ij) : r - s_ij;   // r(1 − cos θ)
+            const double defect = theta < series_below                           // r(sin θ − θ cos θ)
+                ? r * theta * theta * theta * sine_defect_series(theta * theta)
+                : s - theta * s_ij;
+            double g = m * r_minus_sigma - c * defect;
+            if (g < 0) g = 0;
+            const double root_gap = root_qi - root_qj[j];
+            next_det[j] = w * w * g * (m * r + hat) + w * v * (m * root_gap * root_gap + 2 * g);
+        }
+    }
+}
+
+#if NTKB_HAVE_AVX2_PATH
+NTKB_AVX2 static size_t abrelu_avx2(size_t n, double a, double b, double w, double v,
+                                    double root_qi, const double *root_qj, const double *sigma, const double *det,
+                                    double *sigma_hat, double *sigma_dot, double *next_det) {
+    const double m_s = 0.5 * (a * a + b * b), c_s = (a - b) * (a - b) / two_pi;
+    const __m256d m = _mm256_set1_pd(m_s), c = _mm256_set1_pd(c_s), zero = _mm256_setzero_pd();
+    const __m256d vroot_qi = _mm256_set1_pd(root_qi);
+    const __m256d ww = _mm256_set1_pd(w * w), wv = _mm256_set1_pd(w * v), two = _mm256_set1_pd(2.0);
+    const __m256d threshold = _mm256_set1_pd(series_below);
+    const __m256d k0 = _mm256_set1_pd(1.0 / 3.0), k1 = _mm256_set1_pd(-1.0 / 30.0),
+                  k2 = _mm256_set1_pd(1.0 / 840.0), k3 = _mm256_set1_pd(-1.0 / 45360.0),
+                  k4 = _mm256_set1_pd(1.0 / 3991680.0), k5 = _mm256_set1_pd(-1.0 / 518918400.0),
+                  k6 = _mm256_set1_pd(1.0 / 93405312000.0);
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        const __m256d s_ij = _mm256_loadu_pd(sigma + j);
+        const __m256d d = _mm256_max_pd(_mm256_loadu_pd(det + j), zero);
+        const __m256d root_q = _mm256_loadu_pd(root_qj + j);
+        const __m256d r = _mm256_mul_pd(vroot_qi, root_q);
+        const __m256d s = _mm256_sqrt_pd(d);
+        const __m256d theta = ntkb_atan2_avx2(s, s_ij);
+        const __m256d dot = _mm256_fnmadd_pd(c, theta, m);
+        const __m256d hat = _mm256_fmadd_pd(c, s, _mm256_mul_pd(s_ij, dot));
+        _mm256_storeu_pd(sigma_hat + j, hat);
+        _mm256_storeu_pd(sigma_dot + j, dot);
+        if (next_det) {
+            const __m256d positive = _mm256_cmp_pd(s_ij, zero, _CMP_GT_OQ);
+            const __m256d r_minus_sigma = _mm256_blendv_pd(_mm256_sub_pd(r, s_ij),
+                                                           _mm256_div_pd(d, _mm256_add_pd(r, s_ij)), positive);
+            const __m256d t = _mm256_mul_pd(theta, theta);
+            __m256d p = _mm256_fmadd_pd(t, k6, k5);
+            p = _mm256_fmadd_pd(t, p, k4);
+            p = _mm256_fmadd_pd(t, p, k3);
+            p = _mm256_fmadd_pd(t, p, k2);
+            p = _mm256_fmadd_pd(t, p, k1);
+            p = _mm256_fmadd_pd(t, p, k0);
+            const __m256d series = _mm256_mul_pd(_mm256_mul_pd(r, _mm256_mul_pd(theta, t)), p);
+            const __m256d direct = _mm256_fnmadd_pd(theta, s_ij, s);
+            const __m256d small = _mm256_cmp_pd(theta, threshold, _CMP_LT_OQ);
+            const __m256d defect = _mm256_blendv_pd(direct, series, small);
+            const __m256d g = _mm256_max_pd(_mm256_fmsub_pd(m, r_minus_sigma, _mm256_mul_pd(c, defect)), zero);
+            const __m256d root_gap = _mm256_sub_pd(vroot_qi, root_q);
+            const __m256d across = _mm256_mul_pd(ww, _mm256_mul_pd(g, _mm256_fmadd_pd(m, r, hat)));
+            const __m256d bias = _mm256_mul_pd(wv, _mm256_fmadd_pd(m, _mm256_mul_pd(root_gap, root_gap),
+                                                                   _mm256_mul_pd(two, g)));
+            _mm256_storeu_pd(next_det + j, _mm256_add_pd(across, bias));
+        }
+    }
+    return j;
+}
+#endif
+
+void ntkb_abrelu_dual(size_t n, double a, double b, double weight_var, double bias_var,
+                      double root_qi, const double *root_qj, const double *sigma, const double *det,
+                      double *sigma_hat, double *sigma_dot, double *next_det) {
+    size_t done = 0;
+#if NTKB_HAVE_AVX2_PATH
+    if (ntkb_uses_avx2())
+        done = abrelu_avx2(n, a, b, weight_var, bias_var, root_qi, root_qj, sigma, det, sigma_hat, sigma_dot, next_det);
+#endif
+    abrelu_scalar(done, n, a, b, weight_var, bias_var, root_qi, root_qj, sigma, det, sigma_hat, sigma_dot, next_det);
+}

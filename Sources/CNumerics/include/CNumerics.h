@@ -1,0 +1,52 @@
+#ifndef NTKBRIDGE_CNUMERICS_H
+#define NTKBRIDGE_CNUMERICS_H
+
+// Hot elementwise loops of NTKBridge, in C so that they can use AVX2/FMA (chosen at run time)
+// and glibc's vector math library. Every function has a portable scalar path that computes the
+// same formula; tests compare the two.
+
+#include <stddef.h>
+
+/// The path of the shared library that serves `symbol` at run time, or NULL.
+const char *ntkb_library_serving(const char *symbol);
+
+/// Nonzero when the AVX2+FMA paths are in use on this CPU.
+int ntkb_uses_avx2(void);
+
+/// Forces the portable scalar paths (for tests that compare them with the vector paths).
+void ntkb_force_scalar(int force);
+
+// Dual-activation maps of one layer on a row segment of n pairs (x_i, x_j).
+//
+// Inputs per pair: sigma[j] = Σ(x_i, x_j); per point: qi = Σ(x_i, x_i), qj[j] = Σ(x_j, x_j), and
+// their square roots root_qi, root_qj[j] (computed once per point, not once per pair).
+// Outputs: sigma_hat[j] = E[φ(u)φ(v)], sigma_dot[j] = E[φ'(u)φ'(v)] with
+// (u, v) ~ N(0, [[qi, Σ], [Σ, qj]]).
+
+/// ABReLU(a, b) = a·min(x, 0) + b·max(x, 0) (ReLU: a = 0, b = 1).
+///
+/// The pair's geometry is carried as det[j] = qi·qj − Σ² ≥ 0, computed without cancellation,
+/// so that θ = atan2(√det, Σ) is accurate to round-off even for (nearly) parallel or antipodal
+/// pairs. With m = (a² + b²)/2 and c = (a − b)²/(2π):
+///     Σ̇ = m − c·θ,    Σ̂ = c·√det + Σ·Σ̇.
+/// If next_det is not NULL it receives the next layer's det for the hidden step
+/// Σ' = w·Σ̂ + v (w = σ_w², v = σ_b²):
+///     det' = w²·g·(m·r + Σ̂) + w·v·(m·(√qi − √qj)² + 2g),   g = m·r − Σ̂ ≥ 0,  r = √(qi·qj),
+/// with g = m·(r − Σ) − c·r·(sin θ − θ cos θ) evaluated stably (series for small θ).
+void ntkb_abrelu_dual(size_t n, double a, double b, double weight_var, double bias_var,
+                      double root_qi, const double *root_qj, const double *sigma, const double *det,
+                      double *sigma_hat, double *sigma_dot, double *next_det);
+
+/// erf:  Σ̂ = (2/π)·atan2(2Σ, √D),  Σ̇ = (4/π)/√D,  D = (1 + 2qi)(1 + 2qj) − 4Σ²
+/// (D evaluated as 1 + 2(qi + qj) + 4(r − Σ)(r + Σ), r = √(qi·qj)).
+void ntkb_erf_dual(size_t n, double qi, double root_qi, const double *qj, const double *root_qj,
+                   const double *sigma, double *sigma_hat, double *sigma_dot);
+
+/// GELU φ(x) = x·Φ(x) (closed form of Tsuchida et al. 2020), with
+/// δ² = (1 + qi)(1 + qj) − Σ², A = atan2(Σ, δ):
+///     Σ̂ = Σ/4 + [(Σ² + qi·qj·δ²)/((1 + qi)(1 + qj)·δ) + Σ·A]/(2π)
+///     Σ̇ = 1/4 + A/(2π) + Σ/(2π·δ)·[1/δ² + (1 − qi·qj)/((1 + qi)(1 + qj)) + 1]
+void ntkb_gelu_dual(size_t n, double qi, double root_qi, const double *qj, const double *root_qj,
+                    const double *sigma, double *sigma_hat, double *sigma_dot);
+
+#endif

@@ -1,0 +1,31 @@
+// Platform helpers: which library serves a symbol, and the run-time choice of vector paths.
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stddef.h>
+#include "CNumerics.h"
+#include "vector_math.h"
+
+const char *ntkb_library_serving(const char *symbol) {
+    void *address = dlsym(RTLD_DEFAULT, symbol);
+    if (address == NULL) return NULL;
+    Dl_info info;
+    if (dladdr(address, &info) == 0) return NULL;
+    return info.dli_fname;
+}
+
+static int forced_scalar = 0;
+
+void ntkb_force_scalar(int force) { forced_scalar = force; }
+
+int ntkb_uses_avx2(void) {
+#if NTKB_HAVE_AVX2_PATH
+    static int supported = -1;
+    if (supported < 0) {
+        __builtin_cpu_init();
+        supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    return supported && !forced_scalar;
+#else
+    return 0;
+#endif
+}

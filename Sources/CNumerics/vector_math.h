@@ -1,0 +1,61 @@
+// Internal: AVX2 vector math used by the dual maps.
+//
+// glibc's libmvec is not used: clang passes __m256d arguments of an external function in memory
+// unless the whole file is compiled for AVX, which a package cannot require without unsafe
+// flags. The one transcendental function the maps need, atan2, is written here.
+#ifndef NTKBRIDGE_VECTOR_MATH_H
+#define NTKBRIDGE_VECTOR_MATH_H
+
+#if defined(__x86_64__)
+#define NTKB_HAVE_AVX2_PATH 1
+#include <immintrin.h>
+#define NTKB_AVX2 __attribute__((target("avx2,fma")))
+
+/// atan2(y, x) for four lanes, to a few ulp.
+///
+/// With m = min(|x|, |y|), M = max(|x|, |y|), t = m/M ∈ [0, 1] is reduced with the centers
+/// c_k = tan(kπ/12), k = 0…3: atan t = kπ/12 + atan u, u = (t − c_k)/(1 + t·c_k) =
+/// (m − c_k·M)/(M + c_k·m) (one division), |u| ≤ tan(π/24) ≈ 0.1317, where the odd series of
+/// atan through u¹⁷ is exact to below 1e-17 relative. Small angles keep full relative accuracy
+/// (k = 0, u = m/M), which the ABReLU recursion relies on.
+NTKB_AVX2 static inline __m256d ntkb_atan2_avx2(__m256d y, __m256d x) {
+    const __m256d sign_mask = _mm256_set1_pd(-0.0), zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
+    const __m256d ax = _mm256_andnot_pd(sign_mask, x), ay = _mm256_andnot_pd(sign_mask, y);
+    const __m256d swapped = _mm256_cmp_pd(ay, ax, _CMP_GT_OQ);
+    const __m256d small = _mm256_min_pd(ax, ay), large = _mm256_max_pd(ax, ay);
+    const __m256d nonzero = _mm256_cmp_pd(large, zero, _CMP_GT_OQ);
+
+    // k = number of interval boundaries tan((2k − 1)π/24) below t = small/large.
+    const __m256d above1 = _mm256_cmp_pd(small, _mm256_mul_pd(large, _mm256_set1_pd(0.13165249758739585347)), _CMP_GT_OQ);
+    const __m256d above2 = _mm256_cmp_pd(small, _mm256_mul_pd(large, _mm256_set1_pd(0.41421356237309504880)), _CMP_GT_OQ);
+    const __m256d above3 = _mm256_cmp_pd(small, _mm256_mul_pd(large, _mm256_set1_pd(0.76732698797895998412)), _CMP_GT_OQ);
+    __m256d center = _mm256_blendv_pd(zero, _mm256_set1_pd(0.26794919243112270647), above1);
+    center = _mm256_blendv_pd(center, _mm256_set1_pd(0.57735026918962576451), above2);
+    center = _mm256_blendv_pd(center, one, above3);
+    __m256d base = _mm256_blendv_pd(zero, _mm256_set1_pd(0.26179938779914943654), above1);
+    base = _mm256_blendv_pd(base, _mm256_set1_pd(0.52359877559829887308), above2);
+    base = _mm256_blendv_pd(base, _mm256_set1_pd(0.78539816339744830962), above3);
+
+    const __m256d u = _mm256_and_pd(_mm256_div_pd(_mm256_fnmadd_pd(center, large, small),
+                                                  _mm256_fmadd_pd(center, small, large)), nonzero);   // 0/0 → 0
+    const __m256d z = _mm256_mul_pd(u, u);
+    __m256d p = _mm256_set1_pd(1.0 / 17.0);
+    p = _mm256_fmadd_pd(p, z, _mm256_set1_pd(-1.0 / 15.0));
+    p = _mm256_fmadd_pd(p, z, _mm256_set1_pd(1.0 / 13.0));
+    p = _mm256_fmadd_pd(p, z, _mm256_set1_pd(-1.0 / 11.0));
+    p = _mm256_fmadd_pd(p, z, _mm256_set1_pd(1.0 / 9.0));
+    p = _mm256_fmadd_pd(p, z, _mm256_set1_pd(-1.0 / 7.0));
+    p = _mm256_fmadd_pd(p, z, _mm256_set1_pd(1.0 / 5.0));
+    p = _mm256_fmadd_pd(p, z, _mm256_set1_pd(-1.0 / 3.0));
+    __m256d angle = _mm256_add_pd(base, _mm256_fmadd_pd(_mm256_mul_pd(u, z), p, u));   // atan t ∈ [0, π/4]
+
+    angle = _mm256_blendv_pd(angle, _mm256_sub_pd(_mm256_set1_pd(1.57079632679489661923), angle), swapped);
+    const __m256d negative_x = _mm256_cmp_pd(x, zero, _CMP_LT_OQ);
+    angle = _mm256_blendv_pd(angle, _mm256_sub_pd(_mm256_set1_pd(3.14159265358979323846), angle), negative_x);
+    return _mm256_or_pd(angle, _mm256_and_pd(y, sign_mask));   // the sign of y
+}
+#else
+#define NTKB_HAVE_AVX2_PATH 0
+#endif
+
+#endif

@@ -1,0 +1,127 @@
+import CGSL
+import RealModule
+
+/// How expectations E[f(u)g(v)] over a centred bivariate normal are computed for activations
+/// without a closed-form kernel (theory.md §1).
+public enum QuadratureRule: Sendable, Equatable {
+    /// The trapezoid rule on the Gaussian-weighted integrand in standardized coordinates, on
+    /// [−10, 10], with a step chosen per direction from the activation's nearest complex
+    /// singularity so that the rule's error is about e^{−40}: spectrally accurate, ~1e-15. The
+    /// default.
+    case trapezoid
+    /// A Gauss–Hermite product rule with `points` nodes per dimension (nodes from GSL). Slow to
+    /// converge for tanh (poles at ±iπ/(2√q)); offered for comparison with other codes.
+    case gaussHermite(points: Int)
+}
+
+/// A one-dimensional rule for E[g(z)], z ~ N(0, 1): Σ_k weights[k]·g(nodes[k]).
+struct StandardNormalRule: Sendable {
+    let nodes: [Double]
+    let weights: [Double]
+
+    /// The single node z = 0: exact for a constant integrand (a degenerate direction).
+    static let point = StandardNormalRule(nodes: [0], weights: [1])
+
+    /// The trapezoid rule with step `h` on [−10, 10]: weights h·ϕ(z_k).
+    static func trapezoid(step h: Double) -> StandardNormalRule {
+        let halfCount = Int((10 / h).rounded(.down))
+        let nodes = (-halfCount...halfCount).map { Double($0) * h }
+        let normalization = h / (2 * Double.pi).squareRoot()
+        return StandardNormalRule(nodes: nodes, weights: nodes.map { normalization * Double.exp(-0.5 * $0 * $0) })
+    }
+
+    /// The n-point Gauss–Hermite rule from GSL, mapped from the weight e^{−x²} to N(0, 1):
+    /// z = √2·x, w = w̃/√π.
+    static func gaussHermite(points n: Int) -> StandardNormalRule {
+        guard let workspace = gsl_integration_fixed_alloc(ntkbridge_gsl_hermite_rule(), n, 0, 1, 0, 0) else {
+            fatalError("GSL could not build a \(n)-point Gauss–Hermite rule")
+        }
+        defer { gsl_integration_fixed_free(workspace) }
+        let count = Int(gsl_integration_fixed_n(workspace))
+        let x = gsl_integration_fixed_nodes(workspace)!, w = gsl_integration_fixed_weights(workspace)!
+        return StandardNormalRule(nodes: (0..<count).map { 2.0.squareRoot() * x[$0] },
+                                  weights: (0..<count).map { w[$0] / Double.pi.squareRoot() })
+    }
+
+    /// The trapezoid step for integrands of the form φ(c·z)·ψ(c·z')·ϕ(z) in a direction where
+    /// the arguments vary with scale c. The trapezoid rule's error is bounded by
+    /// M(y)·e^{−2πy/h} for any strip |Im z| < y in which the integrand is analytic, with M(y)
+    /// its size on the strip's edge. Requiring an error of about e^{−40}:
+    /// - entire φ growing like e^{γ·y²}: M(y) ~ e^{(1/2 + 2γc²)·y²}, so h ≤ 0.70/√(1 + 4γc²);
+    /// - a singularity at distance τ: y = τ/c, M ~ e^{y²/2}, so h ≤ 2πy/(40 + y²/2) while
+    ///   y < 9 (beyond that the Gaussian factor alone limits h, to 0.7);
+    /// - unknown: theory.md's rule, 0.05, shrinking like 1/c beyond c = 5.
+    static func trapezoidStep(scale c: Double, analyticity: Analyticity) -> Double {
+        var h = 0.5
+        switch analyticity {
+        case let .entire(growth):
+            h = min(h, 0.7 / (1 + 4 * growth * c * c).squareRoot())
+        case let .strip(tau):
+            h = min(h, 0.7)
+            let y = c > 0 ? tau / c : .infinity
+            if y < 9 { h = min(h, 2 * Double.pi * y / (40 + 0.5 * y * y)) }
+        case .unknown:
+            h = min(h, 0.05 * min(1, 5 / max(c, 1e-300)))
+        }
+        return h
+    }
+}
+
+/// E[φ(u)φ(v)] and E[φ'(u)φ'(v)] by quadrature, for (u, v) ~ N(0, [[q1, Σ], [Σ, q2]]).
+struct QuadratureDualMaps: Sendable {
+    let activation: Activation
+    let rule: QuadratureRule
+    /// Built once for a Gauss–Hermite rule; the trapezoid rules depend on the pair's scales.
+    private let fixedRule: StandardNormalRule?
+
+    init(activation: Activation, rule: QuadratureRule) {
+        self.activation = activation
+        self.rule = rule
+        if case let .gaussHermite(points) = rule {
+            fixedRule = StandardNormalRule.gaussHermite(points: points)
+        } else {
+            fixedRule = nil
+        }
+    }
+
+    private func rule(scale: Double) -> StandardNormalRule {
+        if let fixedRule { return fixedRule }
+        if scale == 0 { return .point }
+        return .trapezoid(step: StandardNormalRule.trapezoidStep(scale: scale, analyticity: activation.analyticity))
+    }
+
+    /// (E[φ(u)²], E[φ'(u)²]) for u ~ N(0, q): the exact diagonal maps.
+    func diagonal(_ q: Double) -> (hat: Double, dot: Double) {
+        let c = q.squareRoot()
+        let r = rule(scale: c)
+        var hat = 0.0, dot = 0.0
+        for (z, w) in zip(r.nodes, r.weights) {
+            let f = activation.value(c * z), d = activation.derivative(c * z)
+            hat += w * f * f
+            dot += w * d * d
+        }
+        return (hat, dot)
+    }
+
+    /// (E[φ(u)φ(v)], E[φ'(u)φ'(v)]) with u = √q1·z1, v = √q2·(ρ·z1 + √(1 − ρ²)·z2).
+    func pair(q1: Double, q2: Double, sigma: Double) -> (hat: Double, dot: Double) {
+        let r = (q1 * q2).squareRoot()
+        let rho = r > 0 ? min(1, max(-1, sigma / r)) : 0
+        let c1 = q1.squareRoot(), c2 = q2.squareRoot()
+        let along = c2 * rho, across = c2 * ((1 - rho) * (1 + rho)).squareRoot()
+        let outer = rule(scale: max(c1, abs(along))), inner = rule(scale: across)
+        var hat = 0.0, dot = 0.0
+        for (z1, w1) in zip(outer.nodes, outer.weights) {
+            let center = along * z1
+            var innerHat = 0.0, innerDot = 0.0
+            for (z2, w2) in zip(inner.nodes, inner.weights) {
+                let v = center + across * z2
+                innerHat += w2 * activation.value(v)
+                innerDot += w2 * activation.derivative(v)
+            }
+            hat += w1 * activation.value(c1 * z1) * innerHat
+            dot += w1 * activation.derivative(c1 * z1) * innerDot
+        }
+        return (hat, dot)
+    }
+}

@@ -1,0 +1,109 @@
+/// Extracting, stacking and transposing blocks of matrices.
+extension Matrix {
+    /// The block with the given row and column ranges, copied.
+    public func block(rows rowRange: Range<Int>, columns columnRange: Range<Int>) -> Matrix {
+        precondition(rowRange.lowerBound >= 0 && rowRange.upperBound <= rows
+                     && columnRange.lowerBound >= 0 && columnRange.upperBound <= columns,
+                     "block \(rowRange) × \(columnRange) outside a \(shapeDescription) matrix")
+        var result = Matrix(rows: rowRange.count, columns: columnRange.count)
+        let width = columnRange.count
+        elements.withUnsafeBufferPointer { source in
+            result.elements.withUnsafeMutableBufferPointer { target in
+                for (k, i) in rowRange.enumerated() {
+                    let from = source.baseAddress! + i * columns + columnRange.lowerBound
+                    (target.baseAddress! + k * width).update(from: from, count: width)
+                }
+            }
+        }
+        return result
+    }
+
+    /// The rows in `range`, copied.
+    public func rows(_ range: Range<Int>) -> Matrix {
+        block(rows: range, columns: 0..<columns)
+    }
+
+    /// The given rows in the given order, copied.
+    public func selectingRows(_ indices: [Int]) -> Matrix {
+        var result = [Double]()
+        result.reserveCapacity(indices.count * columns)
+        for i in indices { result.append(contentsOf: elements[(i * columns)..<((i + 1) * columns)]) }
+        return Matrix(rows: indices.count, columns: columns, elements: result)
+    }
+
+    /// Writes `source` into this matrix with its top-left corner at (`row`, `column`).
+    public mutating func setBlock(_ source: Matrix, at row: Int, _ column: Int) {
+        precondition(row + source.rows <= rows && column + source.columns <= columns,
+                     "a \(source.shapeDescription) block does not fit at (\(row), \(column)) in \(shapeDescription)")
+        let stride = columns
+        source.elements.withUnsafeBufferPointer { from in
+            elements.withUnsafeMutableBufferPointer { target in
+                for i in 0..<source.rows {
+                    (target.baseAddress! + (row + i) * stride + column)
+                        .update(from: from.baseAddress! + i * source.columns, count: source.columns)
+                }
+            }
+        }
+    }
+
+    /// The matrices stacked on top of each other; all must have the same number of columns.
+    public static func stackingRows(_ parts: [Matrix]) -> Matrix {
+        guard let first = parts.first else { return Matrix(rows: 0, columns: 0) }
+        precondition(parts.allSatisfy { $0.columns == first.columns }, "stacked blocks differ in width")
+        var elements = [Double]()
+        elements.reserveCapacity(parts.reduce(0) { $0 + $1.elements.count })
+        for part in parts { elements.append(contentsOf: part.elements) }
+        return Matrix(rows: parts.reduce(0) { $0 + $1.rows }, columns: first.columns, elements: elements)
+    }
+
+    /// The transpose, computed in cache-sized tiles.
+    public func transposed() -> Matrix {
+        var result = Matrix(rows: columns, columns: rows)
+        let tile = 32
+        let (m, n) = (rows, columns)
+        elements.withUnsafeBufferPointer { a in
+            result.elements.withUnsafeMutableBufferPointer { t in
+                for i0 in stride(from: 0, to: m, by: tile) {
+                    for j0 in stride(from: 0, to: n, by: tile) {
+                        for i in i0..<min(i0 + tile, m) {
+                            for j in j0..<min(j0 + tile, n) { t[j &* m &+ i] = a[i &* n &+ j] }
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// Copies the upper triangle onto the lower one, making a square matrix exactly symmetric.
+    public mutating func mirrorUpperTriangle() {
+        precondition(isSquare, "only a square matrix can be mirrored")
+        let n = rows
+        elements.withUnsafeMutableBufferPointer { Matrix.mirrorUpperTriangle($0.baseAddress!, size: n) }
+    }
+
+    /// Copies the upper triangle of the row-major n × n matrix at `storage` onto its lower one, in
+    /// 32×32 tiles, bands of tile rows in parallel (each band writes only its own columns of the
+    /// lower triangle).
+    public static func mirrorUpperTriangle(_ storage: UnsafeMutablePointer<Double>, size n: Int) {
+        let tile = 32
+        let a = SharedStorage(base: storage)
+        ParallelLoop.forEachChunk(count: (n + tile - 1) / tile, cost: { Double(n - $0 * tile) }) { chunk in
+            for band in chunk {
+                let i0 = band * tile
+                for j0 in stride(from: i0, to: n, by: tile) {
+                    for i in i0..<min(i0 + tile, n) {
+                        let (first, end) = (max(j0, i + 1), min(j0 + tile, n))
+                        guard first < end else { continue }
+                        for j in first..<end { a.base[j &* n &+ i] = a.base[i &* n &+ j] }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The storage of a matrix shared by parallel workers that write disjoint entries.
+struct SharedStorage: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Double>
+}

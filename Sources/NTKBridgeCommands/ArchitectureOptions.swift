@@ -1,0 +1,79 @@
+import ArgumentParser
+import InfiniteWidth
+
+/// The flags that describe a network, shared by every command that builds one.
+struct ArchitectureOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Activation: \(Activation.acceptedNames).", valueName: "act"))
+    var activation: String
+
+    @Option(name: .customLong("w-std"), parsing: .unconditional, help: ArgumentHelp("σ_w of the hidden layers.", valueName: "s"))
+    var weightStd: Double = 2.0.squareRoot()
+
+    @Option(name: .customLong("b-std"), parsing: .unconditional, help: ArgumentHelp("σ_b of the hidden layers.", valueName: "s"))
+    var biasStd: Double = 0
+
+    @Option(name: .customLong("out-w-std"), parsing: .unconditional, help: ArgumentHelp("σ_w of the readout (default: --w-std).", valueName: "s"))
+    var readoutWeightStd: Double?
+
+    @Option(name: .customLong("out-b-std"), parsing: .unconditional, help: ArgumentHelp("σ_b of the readout (default: --b-std).", valueName: "s"))
+    var readoutBiasStd: Double?
+
+    @Option(help: ArgumentHelp("ntk (Neural Tangents' default) or standard.", valueName: "ntk|standard"))
+    var parameterization: String = "ntk"
+
+    @Option(help: ArgumentHelp("Hidden width h; required by --parameterization standard, whose NTK grows with h.",
+                               valueName: "h"))
+    var width: Int?
+
+    @Option(help: ArgumentHelp("Quadrature for activations without closed-form kernels: trapezoid (default, ~1e-15) or gauss-hermite:<points>.",
+                               valueName: "rule"))
+    var quadrature: String = "trapezoid"
+
+    /// The architecture at `depth`, or a ValidationError naming the flag.
+    func architecture(depth: Int) throws -> Architecture {
+        do {
+            return try Architecture(depth: depth, activation: Activation(parsing: activation), weightStd: weightStd,
+                                    biasStd: biasStd, readoutWeightStd: readoutWeightStd, readoutBiasStd: readoutBiasStd,
+                                    parameterization: parsedParameterization())
+        } catch let error as ArchitectureError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    private func parsedParameterization() throws -> Parameterization {
+        switch parameterization {
+        case "ntk":
+            return .ntk
+        case "standard":
+            guard let width else {
+                throw ValidationError("--parameterization standard needs --width h: the standard-parameterization NTK "
+                                      + "grows with the hidden width (Θ^{l+1} = h·Σ̂^l + 1 + σ_w²·Σ̇^l·Θ^l)")
+            }
+            return .standard(hiddenWidth: width)
+        default:
+            throw ValidationError("--parameterization must be ntk or standard, got '\(parameterization)'")
+        }
+    }
+
+    func quadratureRule() throws -> QuadratureRule {
+        if quadrature == "trapezoid" { return .trapezoid }
+        let prefix = "gauss-hermite:"
+        if quadrature.hasPrefix(prefix), let points = Int(quadrature.dropFirst(prefix.count)), points >= 1, points <= 1000 {
+            return .gaussHermite(points: points)
+        }
+        throw ValidationError("--quadrature must be trapezoid or gauss-hermite:<points> (1–1000), got '\(quadrature)'")
+    }
+}
+
+/// Parses a comma-separated list of positive integers (`--depths 1,2,4,8`).
+func parsePositiveIntegers(_ text: String, flag: String) throws -> [Int] {
+    let values = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    var result: [Int] = []
+    for value in values {
+        guard let n = Int(value), n >= 1 else {
+            throw ValidationError("\(flag): '\(value)' is not a positive integer (expected a list like 1,2,4,8)")
+        }
+        result.append(n)
+    }
+    return result
+}

@@ -1,0 +1,3 @@
+import NTKBridgeCommands
+
+NTKBridge.main()
