@@ -55,7 +55,10 @@ let package = Package(
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "CBLAS"]),
         .testTarget(name: "InfiniteWidthTests", dependencies: ["InfiniteWidth", "LinearAlgebra", "TestSupport", "CNumerics"]),
-        .target(name: "TestSupport", dependencies: ["LinearAlgebra", "Reports"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LinearAlgebra", "Reports", "FewShot"], path: "Tests/TestSupport"),
+        .testTarget(name: "FewShotTests", dependencies: ["FewShot", "LinearAlgebra", "InfiniteWidth", "TestSupport"]),
+        .testTarget(name: "ParadigmsTests", dependencies: ["Paradigms", "FewShot", "LinearAlgebra", "InfiniteWidth", "TestSupport"]),
+        .testTarget(name: "FiniteWidthTests", dependencies: ["FiniteWidth", "LinearAlgebra", "InfiniteWidth", "TestSupport"]),
         .testTarget(name: "CommandTests", dependencies: ["NTKBridgeCommands", "LinearAlgebra", "Reports", "TestSupport"]),
     ]
 )

@@ -50,6 +50,19 @@ public struct CholeskyFactorization: Sendable {
         return x.transposed()
     }
 
+    /// LAPACK's estimate of 1/cond₁(A) for the matrix `original` that was factored.
+    public func reciprocalConditionEstimate(of original: Matrix) -> Double {
+        guard size > 0 else { return 1 }
+        var norm = 0.0
+        for j in 0..<size { norm = max(norm, (0..<size).reduce(0) { $0 + abs(original[$1, j]) }) }
+        var rcond = 0.0
+        let info = factor.elements.withUnsafeBufferPointer { p in
+            LAPACKE_dpocon(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(size), p.baseAddress, Int32(size), norm, &rcond)
+        }
+        precondition(info == 0, "dpocon rejected its arguments (info \(info))")
+        return rcond
+    }
+
     /// log det A = 2 Σ log L_ii.
     public var logDeterminant: Double {
         (0..<size).reduce(0) { $0 + 2 * log(factor[$1, $1]) }

@@ -3,6 +3,9 @@ public enum LinearAlgebraError: Error, CustomStringConvertible, Equatable {
     /// A Cholesky factorization met a non-positive pivot. `matrix` names the matrix in the
     /// paper's terms ("Φ, the meta-induced kernel"), `pivot` is 1-based as in LAPACK.
     case notPositiveDefinite(matrix: String, size: Int, pivot: Int, remedy: String?)
+    /// A positive-definite factorization succeeded but the matrix is singular to working
+    /// precision (reciprocal condition number below n·ε), so a solve would be noise.
+    case numericallySingular(matrix: String, size: Int, reciprocalCondition: Double, remedy: String?)
     /// LAPACK's symmetric eigensolver did not converge.
     case eigendecompositionFailed(matrix: String, info: Int)
     /// A matrix handed to a factorization holds NaN or ±∞.
@@ -15,6 +18,11 @@ public enum LinearAlgebraError: Error, CustomStringConvertible, Equatable {
         case let .notPositiveDefinite(matrix, size, pivot, remedy):
             var text = "\(matrix) (\(size)×\(size)) is not positive definite: the Cholesky factorization "
                 + "failed at pivot \(pivot) of \(size)"
+            if let remedy { text += "; \(remedy)" }
+            return text
+        case let .numericallySingular(matrix, size, reciprocalCondition, remedy):
+            var text = "\(matrix) (\(size)×\(size)) is singular to working precision: its estimated reciprocal "
+                + "condition number is \(reciprocalCondition)"
             if let remedy { text += "; \(remedy)" }
             return text
         case let .eigendecompositionFailed(matrix, info):

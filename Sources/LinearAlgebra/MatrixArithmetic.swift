@@ -18,6 +18,11 @@ extension Matrix {
         Matrix(rows: matrix.rows, columns: matrix.columns, elements: matrix.elements.map { scale * $0 })
     }
 
+    /// The matrix with `transform` applied to every entry.
+    public func map(_ transform: (Double) -> Double) -> Matrix {
+        Matrix(rows: rows, columns: columns, elements: elements.map(transform))
+    }
+
     /// The Hadamard (entrywise) product.
     public func hadamard(_ other: Matrix) -> Matrix {
         precondition(rows == other.rows && columns == other.columns, "Hadamard product of different shapes")

@@ -1,0 +1,35 @@
+import RealModule
+
+/// The two scalar functions that turn a kernel's eigenvalue into the effect of training on it
+/// (theory.md §3 and §4). Training a model linear in its parameters, with tangent kernel
+/// eigenvalue s, on a sum loss:
+///
+/// - by gradient flow with rate r for time t multiplies the residual's component by e^{−r·t·s},
+///   so the fitted coefficient is (1 − e^{−r·t·s})/s;
+/// - by k steps of gradient descent with rate r multiplies it by (1 − r·s)^k, giving
+///   (1 − (1 − r·s)^k)/s.
+///
+/// Both tend to r·t (resp. r·k) as s → 0 and are evaluated without cancellation there. The inner
+/// loop's t(s) and the outer loop's h(φ) are these same functions.
+public enum SpectralFactor {
+    /// (1 − e^{−r·t·s})/s, = r·t·φ₁(r·t·s) with φ₁(x) = −expm1(−x)/x, φ₁(0) = 1.
+    public static func gradientFlow(_ s: Double, rate r: Double, time t: Double) -> Double {
+        let x = r * t * s
+        return x == 0 ? r * t : -Double.expMinusOne(-x) / s
+    }
+
+    /// (1 − (1 − r·s)^k)/s; for |r·s| < 1/2 as −expm1(k·log1p(−r·s))/s, which keeps its digits as
+    /// s → 0; one step gives exactly r.
+    public static func gradientDescent(_ s: Double, rate r: Double, steps k: Int) -> Double {
+        let x = r * s
+        if x == 0 { return r * Double(k) }
+        if abs(x) < 0.5 { return -Double.expMinusOne(Double(k) * Double.log(onePlus: -x)) / s }
+        return (1 - Double.pow(1 - x, k)) / s
+    }
+
+    /// The largest rate for which gradient descent does not diverge on eigenvalues up to
+    /// `largestEigenvalue`: |1 − r·s| ≤ 1, i.e. r ≤ 2/s_max.
+    public static func stableRateBound(largestEigenvalue: Double) -> Double {
+        largestEigenvalue > 0 ? 2 / largestEigenvalue : .infinity
+    }
+}

@@ -1,0 +1,85 @@
+import FewShot
+import InfiniteWidth
+import LinearAlgebra
+
+/// Which parameters the GBML inner loop adapts (theory.md §3, §4).
+public enum GBMLMethod: String, Sendable, CaseIterable {
+    /// All layers adapt: κ = Θ (MAML, iMAML-like).
+    case maml
+    /// Only the head adapts: κ = K (ANIL, MetaOptNet, R2D2).
+    case anil
+
+    /// κ, the tangent kernel of the adapted parameters.
+    public func adaptedKernel(_ kernels: NetworkKernels) -> Matrix {
+        self == .maml ? kernels.ntk : kernels.head
+    }
+
+    var kernelName: String { self == .maml ? "Θ" : "K" }
+}
+
+/// The linear map from a training task's network outputs to its meta-output (theory.md §4):
+///
+///     F_i = f(X_i) − κ(X_i, X'_i)·T_i·(f(X'_i) − Y'_i) = A_i·f(X̄_i) + B_i·Y'_i,
+///     A_i = [I, −B_i],   B_i = κ(X_i, X'_i)·T_i.
+public struct TaskAdaptation: Sendable {
+    /// B_i = κ(X_i, X'_i)·T_i (n_i × n'_i).
+    public let adaptedQueryMap: Matrix
+    /// B_i·Y'_i, the task's share of 𝒢.
+    public let adaptedSupportLabels: Matrix
+
+    /// The adaptation of the task whose query and support rows in the stacked kernel are
+    /// `query` and `support`. `name` says which task, for errors ("train[3]").
+    public init(kappa: Matrix, query: Range<Int>, support: Range<Int>, supportLabels: Matrix, solver: InnerSolver,
+                kernelName: String, name: String, rateFlag: String = "--inner-rate") throws {
+        let spectrum = try SupportSpectrum(supportKernel: kappa.block(rows: support, columns: support),
+                                           name: "the support kernel \(kernelName)(X', X') of \(name)")
+        let t = try spectrum.adaptationOperator(solver, rateFlag: rateFlag)
+        adaptedQueryMap = Matrix.product(kappa.block(rows: query, columns: support), t)
+        adaptedSupportLabels = Matrix.product(adaptedQueryMap, supportLabels)
+    }
+}
+
+/// The meta-induced kernel (MetaNTK) of theory.md §4,
+///
+///     Φ_ij = A_i·Θ(X̄_i, X̄_j)·A_jᵀ      (Nn × Nn, Θ the full NTK even for ANIL),
+///
+/// assembled by blocked GEMMs on Θ in place: first M = Θ(𝒳̄, 𝒳̄)·𝒜ᵀ, block column j being
+/// Θ(𝒳̄, X_j) − Θ(𝒳̄, X'_j)·B_jᵀ, then block row i of Φ as M(X_i, ·) − B_i·M(X'_i, ·).
+public enum MetaInducedKernel {
+    /// Θ(rows, 𝒳̄)·𝒜ᵀ for the stacked rows `rows`: one block column per training task.
+    static func rightMultipliedByAdaptations(ntk: Matrix, rows: Range<Int>, points: StackedPoints,
+                                             adaptations: [TaskAdaptation]) -> Matrix {
+        let querySizes = points.trainQuery.map(\.count)
+        var result = Matrix(rows: rows.count, columns: querySizes.reduce(0, +))
+        var column = 0
+        for (j, adaptation) in adaptations.enumerated() {
+            let target = BlockRange(rows: 0..<rows.count, columns: column..<(column + querySizes[j]))
+            result.setBlock(ntk.block(rows: rows, columns: points.trainQuery[j]), at: 0, column)
+            Matrix.multiplyAdd(into: &result, at: target, ntk, aBlock: BlockRange(rows: rows, columns: points.trainSupport[j]),
+                               adaptation.adaptedQueryMap, transposeB: true, alpha: -1, beta: 1)
+            column += querySizes[j]
+        }
+        return result
+    }
+
+    /// A·M for a task's rows of M: M(query, ·) − B·M(support, ·), where `query` and `support`
+    /// index rows of M.
+    static func leftMultipliedByAdaptation(_ m: Matrix, query: Range<Int>, support: Range<Int>,
+                                           adaptedQueryMap: Matrix) -> Matrix {
+        var result = m.block(rows: query, columns: 0..<m.columns)
+        Matrix.multiplyAdd(into: &result, adaptedQueryMap, m, bBlock: BlockRange(rows: support, columns: 0..<m.columns),
+                           alpha: -1, beta: 1)
+        return result
+    }
+
+    /// Φ for the training tasks, exactly symmetric (the mean of the assembly and its transpose).
+    public static func matrix(ntk: Matrix, points: StackedPoints, adaptations: [TaskAdaptation]) -> Matrix {
+        let m = rightMultipliedByAdaptations(ntk: ntk, rows: points.trainingPoints, points: points, adaptations: adaptations)
+        let blocks = adaptations.indices.map { i in
+            leftMultipliedByAdaptation(m, query: points.trainQuery[i], support: points.trainSupport[i],
+                                       adaptedQueryMap: adaptations[i].adaptedQueryMap)
+        }
+        let phi = Matrix.stackingRows(blocks)
+        return 0.5 * (phi + phi.transposed())
+    }
+}
