@@ -43,7 +43,7 @@ let package = Package(
             "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "CNumerics", "CBLAS",
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
-        .target(name: "Reports", dependencies: ["LinearAlgebra"]),
+        .target(name: "Reports", dependencies: ["LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms"]),
         .target(name: "NTKBridgeCommands", dependencies: [
             "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

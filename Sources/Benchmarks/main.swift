@@ -1,3 +1,5 @@
 // `make bench`: speed of the toolkit's hot paths, each printed beside a reference measured in
-// the same run (OpenBLAS dgemm of the same size, or the naive version).
+// the same run (OpenBLAS dgemm of the same size, or the base kernel).
 try KernelBenchmark.run()
+print()
+try PredictorBenchmark.run()

@@ -23,8 +23,9 @@ public struct CholeskyFactorization: Sendable {
         }
         var a = matrix
         let n = matrix.rows
+        // The _work variant skips LAPACKE's NaN scan: finiteness was checked above.
         let info = a.elements.withUnsafeMutableBufferPointer { p in
-            LAPACKE_dpotrf(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), p.baseAddress, Int32(max(n, 1)))
+            LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), p.baseAddress, Int32(max(n, 1)))
         }
         if info > 0 {
             throw LinearAlgebraError.notPositiveDefinite(matrix: name, size: n, pivot: Int(info), remedy: remedy)
@@ -53,8 +54,12 @@ public struct CholeskyFactorization: Sendable {
     /// LAPACK's estimate of 1/cond₁(A) for the matrix `original` that was factored.
     public func reciprocalConditionEstimate(of original: Matrix) -> Double {
         guard size > 0 else { return 1 }
-        var norm = 0.0
-        for j in 0..<size { norm = max(norm, (0..<size).reduce(0) { $0 + abs(original[$1, j]) }) }
+        // ‖A‖₁, the largest column sum of |a_ij|.
+        var columnSums = [Double](repeating: 0, count: size)
+        original.withUnsafeBufferPointer { a in
+            for i in 0..<size { for j in 0..<size { columnSums[j] += abs(a[i &* size &+ j]) } }
+        }
+        let norm = columnSums.max()!
         var rcond = 0.0
         let info = factor.elements.withUnsafeBufferPointer { p in
             LAPACKE_dpocon(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(size), p.baseAddress, Int32(size), norm, &rcond)

@@ -75,6 +75,21 @@ extension Matrix {
         return result
     }
 
+    /// Replaces a square matrix by its symmetric part (A + Aᵀ)/2, in place.
+    public mutating func symmetrize() {
+        precondition(isSquare, "only a square matrix can be symmetrized")
+        let n = rows
+        elements.withUnsafeMutableBufferPointer { a in
+            for i in 0..<n {
+                for j in (i + 1)..<n {
+                    let mean = 0.5 * (a[i &* n &+ j] + a[j &* n &+ i])
+                    a[i &* n &+ j] = mean
+                    a[j &* n &+ i] = mean
+                }
+            }
+        }
+    }
+
     /// Copies the upper triangle onto the lower one, making a square matrix exactly symmetric.
     public mutating func mirrorUpperTriangle() {
         precondition(isSquare, "only a square matrix can be mirrored")

@@ -28,6 +28,14 @@ public struct DistanceSummary: Sendable, Equatable {
     public let count: Int
     public let undefinedCount: Int
 
+    public init(mean: Double, standardDeviation: Double, median: Double, count: Int, undefinedCount: Int) {
+        self.mean = mean
+        self.standardDeviation = standardDeviation
+        self.median = median
+        self.count = count
+        self.undefinedCount = undefinedCount
+    }
+
     public init(_ values: [Double?]) {
         let defined = values.compactMap { $0 }.sorted()
         count = defined.count

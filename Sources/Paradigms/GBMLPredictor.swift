@@ -35,6 +35,7 @@ public struct MetaTrainedGBML: Sendable {
     public let settings: GBMLSettings
     public let tasks: TaskSet
     public let kernels: TaskKernels
+    public let spectra: SupportSpectra
     public let adaptations: [TaskAdaptation]
     /// Φ, the meta-induced kernel (before diagonal regularization).
     public let metaInducedKernel: Matrix
@@ -43,13 +44,15 @@ public struct MetaTrainedGBML: Sendable {
     /// β̄ = 𝒜ᵀα on the stacked training points 𝒳̄.
     public let stackedCoefficients: Matrix
 
-    public init(tasks: TaskSet, kernels: TaskKernels, settings: GBMLSettings) throws {
+    /// Meta-trains on `tasks`; `spectra` (of κ's support blocks) may be passed in to share them
+    /// across several settings.
+    public init(tasks: TaskSet, kernels: TaskKernels, settings: GBMLSettings, spectra: SupportSpectra? = nil) throws {
         let points = kernels.points
-        let kappa = settings.method.adaptedKernel(kernels.kernels)
+        let spectra = try spectra ?? SupportSpectra(kernels: kernels, method: settings.method)
         let adaptations = try tasks.train.indices.map { i in
-            try TaskAdaptation(kappa: kappa, query: points.trainQuery[i], support: points.trainSupport[i],
-                               supportLabels: tasks.train[i].supportLabels, solver: settings.innerSolver,
-                               kernelName: settings.method.kernelName, name: "train[\(i)]")
+            try TaskAdaptation(spectrum: spectra.train[i], kappa: spectra.kappa, query: points.trainQuery[i],
+                               support: points.trainSupport[i], supportLabels: tasks.train[i].supportLabels,
+                               solver: settings.innerSolver)
         }
         let phi = MetaInducedKernel.matrix(ntk: kernels.kernels.ntk, points: points, adaptations: adaptations)
         let residualTargets = Matrix.stackingRows(tasks.train.indices.map { i in
@@ -61,6 +64,7 @@ public struct MetaTrainedGBML: Sendable {
         self.settings = settings
         self.tasks = tasks
         self.kernels = kernels
+        self.spectra = spectra
         self.adaptations = adaptations
         metaInducedKernel = phi
         coefficients = alpha
@@ -102,11 +106,8 @@ public struct MetaTrainedGBML: Sendable {
 
     /// The test-time adaptation of test task j: its B̂ = κ(X, X')·T̂.
     private func testAdaptation(_ j: Int) throws -> TaskAdaptation {
-        let points = kernels.points
-        return try TaskAdaptation(kappa: settings.method.adaptedKernel(kernels.kernels), query: points.testQuery[j],
-                                  support: points.testSupport[j], supportLabels: tasks.test[j].supportLabels,
-                                  solver: settings.testSolver, kernelName: settings.method.kernelName,
-                                  name: "test[\(j)]", rateFlag: "--test-inner-rate")
+        try spectra.testAdaptation(j, points: kernels.points, supportLabels: tasks.test[j].supportLabels,
+                                   solver: settings.testSolver)
     }
 
     /// F_GBML(X) on every test task's query points.

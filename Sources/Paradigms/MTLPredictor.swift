@@ -139,14 +139,14 @@ public struct TrainedMTL: Sendable {
         return result
     }
 
-    /// F_MTL(X) on every test task's query points.
-    public func predictions() throws -> [Matrix] {
+    /// F_MTL(X) on every test task's query points, fine-tuning the head with `testSolver`
+    /// (default: the settings' one); `headSpectra` may be passed in to share them.
+    public func predictions(testSolver: InnerSolver? = nil, headSpectra: SupportSpectra? = nil) throws -> [Matrix] {
         let points = kernels.points
+        let spectra = try headSpectra ?? SupportSpectra.head(kernels)
         return try tasks.test.indices.map { j in
-            let adaptation = try TaskAdaptation(kappa: kernels.kernels.head, query: points.testQuery[j],
-                                                support: points.testSupport[j], supportLabels: tasks.test[j].supportLabels,
-                                                solver: settings.testSolver, kernelName: "K", name: "test[\(j)]",
-                                                rateFlag: "--test-inner-rate")
+            let adaptation = try spectra.testAdaptation(j, points: points, supportLabels: tasks.test[j].supportLabels,
+                                                        solver: testSolver ?? settings.testSolver)
             let g = newHeadOutputs(rows: points.testTask(j))
             let nSupport = points.testSupport[j].count
             let supportResidual = g.rows(0..<nSupport) - tasks.test[j].supportLabels

@@ -28,14 +28,48 @@ public struct TaskAdaptation: Sendable {
     public let adaptedSupportLabels: Matrix
 
     /// The adaptation of the task whose query and support rows in the stacked kernel are
-    /// `query` and `support`. `name` says which task, for errors ("train[3]").
-    public init(kappa: Matrix, query: Range<Int>, support: Range<Int>, supportLabels: Matrix, solver: InnerSolver,
-                kernelName: String, name: String, rateFlag: String = "--inner-rate") throws {
-        let spectrum = try SupportSpectrum(supportKernel: kappa.block(rows: support, columns: support),
-                                           name: "the support kernel \(kernelName)(X', X') of \(name)")
+    /// `query` and `support`, from the spectrum of its support kernel κ(X', X').
+    public init(spectrum: SupportSpectrum, kappa: Matrix, query: Range<Int>, support: Range<Int>, supportLabels: Matrix,
+                solver: InnerSolver, rateFlag: String = "--inner-rate") throws {
         let t = try spectrum.adaptationOperator(solver, rateFlag: rateFlag)
         adaptedQueryMap = Matrix.product(kappa.block(rows: query, columns: support), t)
         adaptedSupportLabels = Matrix.product(adaptedQueryMap, supportLabels)
+    }
+}
+
+/// The eigendecompositions of every support kernel κ(X', X') of a task set, computed once and
+/// shared by every inner solver (a sweep over inner times reuses them).
+public struct SupportSpectra: Sendable {
+    public let train: [SupportSpectrum]
+    public let test: [SupportSpectrum]
+    /// κ itself.
+    public let kappa: Matrix
+
+    /// The spectra of κ = Θ (MAML) or K (ANIL and MTL's head fine-tuning).
+    public init(kernels: TaskKernels, kappa: Matrix, kernelName: String) throws {
+        let points = kernels.points
+        func spectrum(_ rows: Range<Int>, _ name: String) throws -> SupportSpectrum {
+            try SupportSpectrum(supportKernel: kappa.block(rows: rows, columns: rows),
+                                name: "the support kernel \(kernelName)(X', X') of \(name)")
+        }
+        train = try points.trainSupport.enumerated().map { try spectrum($1, "train[\($0)]") }
+        test = try points.testSupport.enumerated().map { try spectrum($1, "test[\($0)]") }
+        self.kappa = kappa
+    }
+
+    public init(kernels: TaskKernels, method: GBMLMethod) throws {
+        try self.init(kernels: kernels, kappa: method.adaptedKernel(kernels.kernels), kernelName: method.kernelName)
+    }
+
+    /// The spectra of K, for MTL's head fine-tuning.
+    public static func head(_ kernels: TaskKernels) throws -> SupportSpectra {
+        try SupportSpectra(kernels: kernels, kappa: kernels.kernels.head, kernelName: "K")
+    }
+
+    /// The adaptation of test task j under `solver`.
+    func testAdaptation(_ j: Int, points: StackedPoints, supportLabels: Matrix, solver: InnerSolver) throws -> TaskAdaptation {
+        try TaskAdaptation(spectrum: test[j], kappa: kappa, query: points.testQuery[j], support: points.testSupport[j],
+                           supportLabels: supportLabels, solver: solver, rateFlag: "--test-inner-rate")
     }
 }
 
@@ -73,13 +107,17 @@ public enum MetaInducedKernel {
     }
 
     /// Φ for the training tasks, exactly symmetric (the mean of the assembly and its transpose).
+    /// The 2N products are small (one task's n or n' columns), so OpenBLAS runs them on one
+    /// thread: its threads would cost more in hand-offs than they save.
     public static func matrix(ntk: Matrix, points: StackedPoints, adaptations: [TaskAdaptation]) -> Matrix {
-        let m = rightMultipliedByAdaptations(ntk: ntk, rows: points.trainingPoints, points: points, adaptations: adaptations)
-        let blocks = adaptations.indices.map { i in
-            leftMultipliedByAdaptation(m, query: points.trainQuery[i], support: points.trainSupport[i],
-                                       adaptedQueryMap: adaptations[i].adaptedQueryMap)
+        var phi = BLASBackend.withThreadCount(1) {
+            let m = rightMultipliedByAdaptations(ntk: ntk, rows: points.trainingPoints, points: points, adaptations: adaptations)
+            return Matrix.stackingRows(adaptations.indices.map { i in
+                leftMultipliedByAdaptation(m, query: points.trainQuery[i], support: points.trainSupport[i],
+                                           adaptedQueryMap: adaptations[i].adaptedQueryMap)
+            })
         }
-        let phi = Matrix.stackingRows(blocks)
-        return 0.5 * (phi + phi.transposed())
+        phi.symmetrize()
+        return phi
     }
 }

@@ -1,0 +1,240 @@
+import ArgumentParser
+import FewShot
+import Foundation
+import InfiniteWidth
+import Paradigms
+import Reports
+
+/// `ntkbridge closeness`: the MTL–GBML distance over depths and inner-loop lengths, over seeds
+/// (theory.md §6), as tidy CSV, summaries, fitted rates and figures. Resumable.
+struct ClosenessCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "closeness",
+        abstract: "Sweep the distance between MTL and GBML predictors over depth and inner-loop length.",
+        discussion: """
+            For each seed, draws a task set from the family, computes every depth's kernels in one pass, and \
+            measures ‖F_MTL − F_GBML‖ on the test tasks for every λτ, head correlation ρ and GBML method. \
+            Writes DIR/closeness.csv (one row per seed × depth × λτ × ρ × method), DIR/summary.csv (over seeds), \
+            DIR/rates.csv and DIR/local_slopes.csv (least-squares slopes of log distance against log L and \
+            log λτ), and figures DIR/distance_vs_depth_*.{png,svg} and DIR/distance_vs_inner_time_*.{png,svg}. \
+            An interrupted sweep resumes from the seeds already in DIR/closeness.csv.
+            """)
+
+    @Option(help: ArgumentHelp("sinusoid, teacher, linear-rep or classification.", valueName: "family"))
+    var family: String
+
+    @OptionGroup var familyOptions: TaskFamilyOptions
+
+    @Option(name: .customLong("train-tasks"), help: ArgumentHelp("N training tasks per seed (default 20).", valueName: "N"))
+    var trainTasks = 20
+
+    @Option(name: .customLong("test-tasks"), help: ArgumentHelp("M test tasks per seed (default 10).", valueName: "M"))
+    var testTasks = 10
+
+    @Option(help: ArgumentHelp("n' support points per task (default 10).", valueName: "n'"))
+    var support = 10
+
+    @Option(help: ArgumentHelp("n query points per task (default 10).", valueName: "n"))
+    var query = 10
+
+    @Option(help: ArgumentHelp("The first seed (default 0).", valueName: "s"))
+    var seed: UInt64 = 0
+
+    @Option(help: ArgumentHelp("Number of seeds: s, s+1, … (default 1).", valueName: "k"))
+    var seeds = 1
+
+    @OptionGroup var network: ArchitectureOptions
+
+    @Option(help: ArgumentHelp("Depths, e.g. 1,2,4,8,16,32,64,128,256.", valueName: "list"))
+    var depths: String
+
+    @Option(name: .customLong("inner-times"), help: ArgumentHelp("λτ values, e.g. 1e-3,1e-2,0.1,1,10.", valueName: "list"))
+    var innerTimes: String
+
+    @Option(help: ArgumentHelp("continuous (rate --inner-rate, time λτ/λ) or discrete (--inner-steps τ, rate λτ/τ).",
+                               valueName: "solver"))
+    var inner = "continuous"
+
+    @Option(name: .customLong("inner-rate"), parsing: .unconditional, help: ArgumentHelp("λ for continuous (default 1).", valueName: "λ"))
+    var innerRate: Double = 1
+
+    @Option(name: .customLong("inner-steps"), help: ArgumentHelp("τ for discrete (default 1).", valueName: "τ"))
+    var innerSteps = 1
+
+    @Option(name: .customLong("test-adaptation"),
+            help: ArgumentHelp("Test-time adaptation of both predictors: tied (the training inner loop at each λτ, default), "
+                               + "exact, ridge:<μ>, continuous:<λ>,<τ> or discrete:<λ>,<τ>.", valueName: "solver"))
+    var testAdaptation = "tied"
+
+    @OptionGroup var outerLoop: OuterLoopOptions
+
+    @Option(name: .customLong("head-correlations"), help: ArgumentHelp("MTL head correlations ρ (default 1).", valueName: "list"))
+    var headCorrelations = "1"
+
+    @Option(name: .customLong("mtl-data"), help: ArgumentHelp("query (default) or merged.", valueName: "data"))
+    var mtlData = "query"
+
+    @Option(name: .customLong("new-head"), help: ArgumentHelp("init (default) or mean.", valueName: "start"))
+    var newHead = "init"
+
+    @Option(help: ArgumentHelp("GBML methods compared with MTL (default anil,maml).", valueName: "list"))
+    var methods = "anil,maml"
+
+    @Option(help: ArgumentHelp("Output folder.", valueName: "DIR"))
+    var out: String
+
+    @Flag(name: .customLong("no-figures"), help: "Skip the gnuplot figures.")
+    var noFigures = false
+
+    func run() throws {
+        let settings = try sweepSettings()
+        let taskFamily = try familyOptions.family(named: family)
+        guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let tablePath = out + "/closeness.csv"
+        let configuration = configurationDescription()
+        let comments = Provenance.comments(commandLine: CommandLine.arguments, seeds: "\(seed)…\(seed + UInt64(seeds) - 1)",
+                                           configuration: configuration)
+        var table = try resumedTable(at: tablePath, configuration: configuration, comments: comments)
+        let rowsPerSeed = settings.depths.count * settings.innerTimes.count * settings.headCorrelations.count * settings.methods.count
+        let progress = ProgressReporter(label: "closeness", total: seeds * settings.depths.count)
+        var failures: [Int: String] = [:]   // depth → the first failure met there
+        for s in seed..<(seed + UInt64(seeds)) {
+            if table.values(of: "seed").filter({ $0 == "\(s)" }).count == rowsPerSeed {
+                progress.advance(by: settings.depths.count, note: "seed \(s) (already in \(tablePath))")
+                continue
+            }
+            let tasks = try taskFamily.tasks(trainTasks: trainTasks, testTasks: testTasks, support: support, query: query, seed: s)
+            guard !tasks.test.isEmpty else { throw ValidationError("--test-tasks must be at least 1") }
+            let records = try ClosenessSweep.run(tasks: tasks, seed: s, settings: settings) { depth in
+                progress.advance(note: "seed \(s), depth \(depth)")
+            }
+            for record in records where record.failure != nil && failures[record.depth] == nil {
+                failures[record.depth] = record.failure
+            }
+            table = CSVTable(columns: table.columns, comments: comments,
+                             rows: table.rows.filter { $0[0] != "\(s)" } + records.map(ClosenessReport.row))
+            try table.write(to: tablePath)
+        }
+        for (depth, failure) in failures.sorted(by: { $0.key < $1.key }) {
+            progress.note("depth \(depth): some distances are undefined (see the failure column of \(tablePath)): \(failure)")
+        }
+        try writeSummary(table: table, settings: settings, comments: comments)
+    }
+
+    /// The tidy table so far: the rows of an earlier run with the same configuration, or none.
+    private func resumedTable(at path: String, configuration: String, comments: [String]) throws -> CSVTable {
+        let empty = CSVTable(columns: ClosenessReport.columns, comments: comments)
+        guard FileManager.default.fileExists(atPath: path) else { return empty }
+        let existing = try CSVTable.read(path)
+        guard existing.comments.contains("configuration: \(configuration)"), existing.columns == ClosenessReport.columns else {
+            throw ValidationError("\(path) holds a sweep with another configuration; choose another --out or remove it "
+                                  + "(a sweep resumes only with the same flags, apart from --seeds)")
+        }
+        return CSVTable(columns: existing.columns, comments: comments, rows: existing.rows)
+    }
+
+    private func writeSummary(table: CSVTable, settings: ClosenessSweepSettings, comments: [String]) throws {
+        let records = table.rows.compactMap(ClosenessReport.record)
+        let wanted = Set((seed..<(seed + UInt64(seeds))).map { $0 })
+        let summary = ClosenessSummary(records.filter { wanted.contains($0.seed) })
+        try ClosenessReport.summaryTable(summary, comments: comments).write(to: out + "/summary.csv")
+        try ClosenessReport.ratesTable(summary, comments: comments).write(to: out + "/rates.csv")
+        try ClosenessReport.localSlopesTable(summary, comments: comments).write(to: out + "/local_slopes.csv")
+        let setting = "\(family), \(network.activation), σ_w = \(String(format: "%.3g", network.weightStd)), σ_b = \(String(format: "%.3g", network.biasStd))"
+        if !noFigures {
+            do {
+                try ClosenessReport.renderFigures(summary, in: out, setting: setting)
+            } catch {
+                FileHandle.standardError.write(Data("closeness: figures skipped: \(error)\n".utf8))
+            }
+        }
+        print(ClosenessReport.ratesText(summary, title: "closeness: \(setting), \(seeds) seed(s) → \(out)"), terminator: "")
+    }
+
+    private func sweepSettings() throws -> ClosenessSweepSettings {
+        let depthList = try parsePositiveIntegers(depths, flag: "--depths")
+        let architecture = try network.architecture(depth: depthList.max()!)
+        let times = try parsePositiveNumbers(innerTimes, flag: "--inner-times")
+        let innerLoop: InnerLoopLength
+        switch inner {
+        case "continuous":
+            guard innerRate > 0, innerRate.isFinite else { throw ValidationError("--inner-rate must be > 0, got \(innerRate)") }
+            innerLoop = .continuous(rate: innerRate)
+        case "discrete":
+            guard innerSteps >= 1 else { throw ValidationError("--inner-steps must be at least 1, got \(innerSteps)") }
+            innerLoop = .discrete(steps: innerSteps)
+        default:
+            throw ValidationError("--inner must be continuous or discrete for a sweep over λτ, got '\(inner)'")
+        }
+        let rhos = try headCorrelations.split(separator: ",").map { text -> Double in
+            guard let rho = Double(text.trimmingCharacters(in: .whitespaces)), rho >= -1 / Double(max(trainTasks - 1, 1)), rho <= 1 else {
+                throw ValidationError("--head-correlations: '\(text)' is not in [\(-1 / Double(max(trainTasks - 1, 1))), 1]")
+            }
+            return rho
+        }
+        guard let data = MTLSettings.TrainingData(rawValue: mtlData) else {
+            throw ValidationError("--mtl-data must be query or merged, got '\(mtlData)'")
+        }
+        guard let head = MTLSettings.NewHead(rawValue: newHead) else {
+            throw ValidationError("--new-head must be init or mean, got '\(newHead)'")
+        }
+        let gbml = try methods.split(separator: ",").map { text -> GBMLMethod in
+            guard let method = GBMLMethod(rawValue: String(text)) else {
+                throw ValidationError("--methods: '\(text)' is not anil or maml")
+            }
+            return method
+        }
+        return ClosenessSweepSettings(architecture: architecture, quadrature: try network.quadratureRule(), depths: depthList,
+                                      innerTimes: times, innerLoop: innerLoop, testSolver: try fixedTestSolver(),
+                                      training: try outerLoop.training(), diagonalRegularization: outerLoop.diagonalRegularization,
+                                      headCorrelations: rhos, mtlData: data, newHead: head, methods: gbml)
+    }
+
+    /// The fixed test-time solver of `--test-adaptation`, or nil for tied.
+    private func fixedTestSolver() throws -> InnerSolver? {
+        let parts = testAdaptation.split(separator: ":", maxSplits: 1).map(String.init)
+        let numbers = parts.count > 1 ? parts[1].split(separator: ",").map { Double($0) } : []
+        func invalid() -> ValidationError {
+            ValidationError("--test-adaptation must be tied, exact, ridge:<μ>, continuous:<λ>,<τ> or discrete:<λ>,<τ>, got '\(testAdaptation)'")
+        }
+        guard numbers.allSatisfy({ $0 != nil && $0! > 0 && $0!.isFinite }) else { throw invalid() }
+        let values = numbers.map { $0! }
+        switch (parts[0], values.count) {
+        case ("tied", 0): return nil
+        case ("exact", 0): return .exact
+        case ("ridge", 1): return .ridge(penalty: values[0])
+        case ("continuous", 2): return .gradientFlow(rate: values[0], time: values[1])
+        case ("discrete", 2) where values[1] == values[1].rounded(): return .gradientDescent(rate: values[0], steps: Int(values[1]))
+        default: throw invalid()
+        }
+    }
+
+    /// Everything that determines the rows of one seed, for matching a resumed run.
+    private func configurationDescription() -> String {
+        let f = familyOptions
+        return ["family=\(family)", "dim=\(f.dim.map(String.init) ?? "-")", "outputs=\(f.outputs)", "features=\(f.features)",
+                "rank=\(f.rank)", "noise=\(f.noise)", "x-scale=\(f.xScale)", "data=\(f.data ?? "-")", "ways=\(f.ways)",
+                "test-class-fraction=\(f.testClassFraction)", "train-tasks=\(trainTasks)", "test-tasks=\(testTasks)",
+                "support=\(support)", "query=\(query)", "activation=\(network.activation)", "w-std=\(network.weightStd)",
+                "b-std=\(network.biasStd)", "out-w-std=\(network.readoutWeightStd.map { "\($0)" } ?? "-")",
+                "out-b-std=\(network.readoutBiasStd.map { "\($0)" } ?? "-")", "parameterization=\(network.parameterization)",
+                "width=\(network.width.map(String.init) ?? "-")", "quadrature=\(network.quadrature)", "depths=\(depths)",
+                "inner-times=\(innerTimes)", "inner=\(inner)", "inner-rate=\(innerRate)", "inner-steps=\(innerSteps)",
+                "test-adaptation=\(testAdaptation)", "meta-time=\(outerLoop.metaTime.map { "\($0)" } ?? "inf")",
+                "meta-rate=\(outerLoop.metaRate.map { "\($0)" } ?? "-")", "meta-steps=\(outerLoop.metaSteps.map(String.init) ?? "-")",
+                "diag-reg=\(outerLoop.diagonalRegularization)", "head-correlations=\(headCorrelations)", "mtl-data=\(mtlData)",
+                "new-head=\(newHead)", "methods=\(methods)"].joined(separator: " ")
+    }
+}
+
+/// Parses a comma-separated list of positive numbers (`--inner-times 1e-3,1e-2`).
+func parsePositiveNumbers(_ text: String, flag: String) throws -> [Double] {
+    try text.split(separator: ",", omittingEmptySubsequences: false).map { part in
+        let trimmed = part.trimmingCharacters(in: .whitespaces)
+        guard let value = Double(trimmed), value > 0, value.isFinite else {
+            throw ValidationError("\(flag): '\(trimmed)' is not a positive number (expected a list like 1e-3,1e-2,0.1)")
+        }
+        return value
+    }
+}
