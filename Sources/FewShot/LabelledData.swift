@@ -13,13 +13,7 @@ public struct LabelledData: Sendable {
     public let classes: [String]
 
     public init(csvFile path: String) throws {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw InputFileError.unreadable(file: path, reason: (error as NSError).localizedDescription)
-        }
-        try self.init(csvText: text, source: path)
+        try self.init(csvText: readTextFile(path), source: path)
     }
 
     public init(csvText text: String, source: String) throws {

@@ -94,12 +94,7 @@ public enum TaskFamilyError: Error, Equatable, CustomStringConvertible {
 
 /// Points uniform on the unit sphere S^{d−1}: normalized Gaussian vectors.
 func uniformOnSphere(count: Int, dimension d: Int, using g: inout SeededGenerator) -> Matrix {
-    var x = Matrix.randomNormal(rows: count, columns: d, using: &g)
-    for i in 0..<count {
-        let norm = (0..<d).reduce(0) { $0 + x[i, $1] * x[i, $1] }.squareRoot()
-        for k in 0..<d { x[i, k] /= norm }
-    }
-    return x
+    Matrix.randomNormal(rows: count, columns: d, using: &g).normalizingRows()
 }
 
 enum SinusoidTasks {

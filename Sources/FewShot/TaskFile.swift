@@ -26,9 +26,9 @@ extension TaskSet {
     public init(taskFile path: String) throws(TaskFileError) {
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            text = try readTextFile(path)
         } catch {
-            throw TaskFileError(file: path, line: nil, path: "", message: "cannot be read: \((error as NSError).localizedDescription)")
+            throw TaskFileError(file: path, line: nil, path: "", message: "cannot be read: \(error)")
         }
         try self.init(taskFileText: text, source: path)
     }

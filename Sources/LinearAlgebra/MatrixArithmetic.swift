@@ -23,6 +23,18 @@ extension Matrix {
         Matrix(rows: rows, columns: columns, elements: elements.map(transform))
     }
 
+    /// Every row scaled to unit Euclidean norm (zero rows stay zero): points projected onto the
+    /// unit sphere.
+    public func normalizingRows() -> Matrix {
+        var result = self
+        for i in 0..<rows {
+            let norm = (0..<columns).reduce(0) { $0 + self[i, $1] * self[i, $1] }.squareRoot()
+            guard norm > 0 else { continue }
+            for j in 0..<columns { result[i, j] = self[i, j] / norm }
+        }
+        return result
+    }
+
     /// The Hadamard (entrywise) product.
     public func hadamard(_ other: Matrix) -> Matrix {
         precondition(rows == other.rows && columns == other.columns, "Hadamard product of different shapes")

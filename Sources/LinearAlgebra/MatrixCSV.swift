@@ -28,18 +28,21 @@ public enum InputFileError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// Reads a whole text file, refusing with `InputFileError.unreadable` naming it.
+public func readTextFile(_ path: String) throws -> String {
+    do {
+        return try String(contentsOfFile: path, encoding: .utf8)
+    } catch {
+        throw InputFileError.unreadable(file: path, reason: (error as NSError).localizedDescription)
+    }
+}
+
 extension Matrix {
     /// Reads a comma-separated numeric file: one row per line, no header; blank lines and lines
     /// starting with `#` are skipped; spaces around values are ignored. Every row must have the
     /// same number of finite values.
     public init(csvFile path: String) throws {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw InputFileError.unreadable(file: path, reason: (error as NSError).localizedDescription)
-        }
-        try self.init(csvText: text, source: path)
+        try self.init(csvText: readTextFile(path), source: path)
     }
 
     /// Parses CSV text as in `init(csvFile:)`; `source` names it in errors.

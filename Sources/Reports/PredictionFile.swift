@@ -18,11 +18,7 @@ public enum PredictionFile {
 
     /// Reads a prediction CSV back into one matrix per task.
     public static func read(_ path: String) throws -> [Matrix] {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw InputFileError.unreadable(file: path, reason: (error as NSError).localizedDescription)
-        }
-        let lines = text.split(separator: "\n").map(String.init)
+        let lines = try readTextFile(path).split(separator: "\n").map(String.init)
         guard let header = lines.first, header.hasPrefix("task,point,") else {
             throw InputFileError.unreadable(file: path, reason: "the first line is not the header task,point,y0,…")
         }

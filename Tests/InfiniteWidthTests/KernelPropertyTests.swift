@@ -15,12 +15,7 @@ final class KernelPropertyTests: XCTestCase {
     }
 
     private func unitSphere(_ n: Int, _ d: Int, seed: UInt64) -> Matrix {
-        var x = randomInputs(n, d, seed: seed)
-        for i in 0..<n {
-            let norm = (0..<d).reduce(0) { $0 + x[i, $1] * x[i, $1] }.squareRoot()
-            for k in 0..<d { x[i, k] /= norm }
-        }
-        return x
+        randomInputs(n, d, seed: seed).normalizingRows()
     }
 
     /// Every kernel is exactly symmetric and positive semi-definite: smallest eigenvalue
