@@ -1,0 +1,32 @@
+import FewShot
+import LinearAlgebra
+
+/// GBML's test-time prediction (theory.md §4, §7): the meta-trained network θ adapts on each
+/// test task's support set with τ̂ steps of rate λ̂ — the head alone for ANIL (one forward pass
+/// on all test points gives the features), all parameters for MAML and FOMAML — and predicts
+/// F(X) = f_θ̂(X) − f_θ₀(X) on its query points.
+extension FiniteGBML {
+    public func predictions() throws -> [Matrix] {
+        guard !testTasks.isEmpty else { throw FiniteTrainingError.noTestTasks }
+        switch settings.method {
+        case .anil:
+            let features = try network.features(points.inputs.rows(points.testPoints))
+            return testTasks.indices.map { j in
+                let (support, query) = (points.localTestSupport(j), points.localTestQuery(j))
+                let head = adaptHead(network, features: features.rows(support), task: testTasks[j],
+                                     schedule: testSchedule).adapted
+                return network.headOutputs(features: features.rows(query), head: head) - testTasks[j].queryOffset
+            }
+        case .maml:
+            return try testTasks.map { task in
+                try adaptationSteps(task, from: network, schedule: testSchedule, recording: false)[0]
+                    .outputs(task.query, offset: task.queryOffset)
+            }
+        }
+    }
+
+    public func testLoss() throws -> Double? {
+        guard tasks.hasTestLabels else { return nil }
+        return Self.sumLoss(try predictions(), tasks.test.map(\.queryLabels))
+    }
+}

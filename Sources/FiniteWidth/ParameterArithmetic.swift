@@ -1,0 +1,58 @@
+import CBLAS
+import LinearAlgebra
+
+/// In-place updates of parameter-shaped vectors and matrices, each one BLAS `daxpy` (no
+/// per-entry allocation): the gradient steps θ ← θ − η·g and the recursions of the trainers.
+enum ParameterArithmetic {
+    /// y[offset..<offset + x.count] ← y[…] + a·x.
+    static func addScaled(_ x: [Double], _ a: Double, to y: inout [Double], at offset: Int = 0) {
+        precondition(offset >= 0 && offset + x.count <= y.count, "a vector update out of range")
+        guard !x.isEmpty else { return }
+        x.withUnsafeBufferPointer { px in
+            y.withUnsafeMutableBufferPointer { py in
+                cblas_daxpy(Int32(x.count), a, px.baseAddress!, 1, py.baseAddress! + offset, 1)
+            }
+        }
+    }
+
+    /// x·a + y as a new vector (y unchanged).
+    static func sum(_ y: [Double], _ a: Double, _ x: [Double]) -> [Double] {
+        var result = y
+        addScaled(x, a, to: &result)
+        return result
+    }
+
+    /// Y ← Y + a·X for matrices of one shape.
+    static func addScaled(_ x: Matrix, _ a: Double, to y: inout Matrix) {
+        precondition(x.rows == y.rows && x.columns == y.columns, "a matrix update of different shapes")
+        guard !x.isEmpty else { return }
+        let count = x.rows * x.columns
+        x.withUnsafeBufferPointer { px in
+            y.withUnsafeMutableBufferPointer { py in
+                cblas_daxpy(Int32(count), a, px.baseAddress!, 1, py.baseAddress!, 1)
+            }
+        }
+    }
+
+    /// A network whose parameters are those of `network` moved by a·direction.
+    static func moved(_ network: FullyConnectedNetwork, _ a: Double,
+                      along direction: [Double]) -> FullyConnectedNetwork {
+        var result = network
+        result.parameters = sum(network.parameters, a, direction)
+        return result
+    }
+}
+
+extension FullyConnectedNetwork {
+    /// The same network with other parameters (nil: unchanged); refuses a vector of the wrong
+    /// length.
+    func replacingParameters(_ parameters: [Double]?) throws -> FullyConnectedNetwork {
+        guard let parameters else { return self }
+        guard parameters.count == parameterCount else {
+            throw FiniteWidthError.parameterCountMismatch(expected: parameterCount, found: parameters.count)
+        }
+        var copy = self
+        copy.parameters = parameters
+        return copy
+    }
+}
