@@ -43,12 +43,12 @@ let package = Package(
             "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "CNumerics", "CBLAS",
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
-        .target(name: "Reports", dependencies: ["LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms"]),
+        .target(name: "Reports", dependencies: ["LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth"]),
         .target(name: "NTKBridgeCommands", dependencies: [
             "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "ntkbridge", dependencies: ["NTKBridgeCommands"]),
+        .executableTarget(name: "ntkbridge", dependencies: ["NTKBridgeCommands", "LinearAlgebra"]),
         .executableTarget(name: "Benchmarks", dependencies: [
             "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth", "CBLAS",
         ]),

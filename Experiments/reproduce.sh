@@ -10,14 +10,36 @@ results=Experiments/results
 echo "ntkbridge: $("$NTKBRIDGE" --version)"
 
 flags() { grep -v '^#' "$1" | tr '\n' ' '; }
-common=$(flags Experiments/closeness/common.flags)
-[ -n "${QUICK:-}" ] && common="$common $(flags Experiments/closeness/quick.flags)"
+quick() { [ -n "${QUICK:-}" ] && flags "$1" || true; }
+fresh() { [ -z "${RESUME:-}" ] && rm -f "$1" || true; }
 
+# 1. The closeness of MTL and GBML in the infinite-width limit (theory.md §6).
+common="$(flags Experiments/closeness/common.flags) $(quick Experiments/closeness/quick.flags)"
 while IFS=$'\t' read -r name sweep; do
   [[ -z "$name" || "$name" == \#* ]] && continue
   out="$results/closeness/$name"
-  [ -z "${RESUME:-}" ] && rm -f "$out/closeness.csv"
+  fresh "$out/closeness.csv"
   # shellcheck disable=SC2086
   "$NTKBRIDGE" closeness $common $sweep --out "$out"
   echo
 done < Experiments/closeness/sweeps.tsv
+
+# 2. Finite networks approaching their kernel predictors as width grows (theory.md §7).
+out="$results/finite/convergence"
+mkdir -p "$out"
+# shellcheck disable=SC2046
+"$NTKBRIDGE" tasks $(flags Experiments/finite/convergence-tasks.flags) --out "$out/tasks.json"
+fresh "$out/convergence.csv"
+# shellcheck disable=SC2046
+"$NTKBRIDGE" convergence --tasks "$out/tasks.json" $(flags Experiments/finite/convergence.flags) \
+  $(quick Experiments/finite/quick.flags) --out "$out"
+echo
+
+# 3. The cost of training: MTL against ANIL, MAML and FOMAML.
+out="$results/finite/cost"
+mkdir -p "$out"
+# shellcheck disable=SC2046
+"$NTKBRIDGE" tasks $(flags Experiments/finite/cost-tasks.flags) --out "$out/tasks.json"
+# shellcheck disable=SC2046
+"$NTKBRIDGE" cost --tasks "$out/tasks.json" $(flags Experiments/finite/cost.flags) \
+  $(quick Experiments/finite/quick-cost.flags) --out "$out"

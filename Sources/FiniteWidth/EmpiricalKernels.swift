@@ -63,6 +63,20 @@ extension FullyConnectedNetwork {
         return try layerGram(features(x1), x2.map(features), readout)
     }
 
+    /// 𝒦̂(x, x') = a²·s_W²·⟨h^L(x), h^L(x')⟩ + β²·s_b²: the covariance of the readout's output
+    /// over its initial draw given these features, i.e. σ_w,out²/h·⟨h^L(x), h^L(x')⟩ + σ_b,out² in
+    /// both parameterizations — the empirical NNGP kernel, which approaches 𝒦 with relative error
+    /// O(1/√h). (In NTK parameterization it equals K̂.)
+    public func empiricalNNGP(_ x1: Matrix, _ x2: Matrix? = nil) throws -> Matrix {
+        try validateInputs(x1, name: "X1")
+        if let x2 { try validateInputs(x2, name: "X2") }
+        let r = readout
+        var k = gram(try features(x1), try x2.map(features),
+                     scale: r.kernelWeightScale * r.initialWeightStd * r.initialWeightStd)
+        Entrywise.add(r.kernelBiasShift * r.initialBiasStd * r.initialBiasStd, to: &k)
+        return k
+    }
+
     /// δ^l = ∂f_o/∂z^l for l = 1 … L (index l − 1), n × h each: backpropagation from the
     /// feature gradient a_{L+1}·W^{L+1}[o, :] of output unit o.
     func sensitivities(_ trace: BodyTrace, outputIndex: Int) -> [Matrix] {

@@ -34,18 +34,18 @@ public struct TrainingLog: Sendable, Equatable {
 }
 
 extension FiniteLearner {
-    /// Takes `steps` outer steps (default: what remains of the schedule's S) and logs the outer
-    /// loss at θ_s for s = stepsTaken … stepsTaken + steps, the training time, and the test loss
-    /// at every s divisible by `testLossEvery` and at the end (0: never). Each log entry is also handed to
-    /// `report` as soon as it exists. The outer loss comes free with each step's gradient; only
-    /// the final one costs an extra evaluation.
+    /// Takes `steps` outer steps (default: what remains of the schedule's S), or fewer once the
+    /// training time reaches `maxSeconds`, and logs the outer loss at θ_s for s = stepsTaken, …,
+    /// the training time, and the test loss at every s divisible by `testLossEvery` and at the
+    /// end (0: never). Each log entry is also handed to `report` as soon as it exists. The outer
+    /// loss comes free with each step's gradient; only the final one costs an extra evaluation.
     @discardableResult
-    public mutating func train(steps: Int? = nil, testLossEvery: Int = 0,
+    public mutating func train(steps: Int? = nil, testLossEvery: Int = 0, maxSeconds: Double = .infinity,
                                report: (TrainingLogEntry) -> Void = { _ in }) throws -> TrainingLog {
         let count = max(0, steps ?? (scheduledSteps - stepsTaken))
         var log = TrainingLog()
         var seconds = 0.0
-        for _ in 0..<count {
+        for _ in 0..<count where seconds < maxSeconds {
             let test = testLossEvery > 0 && stepsTaken % testLossEvery == 0 ? try testLoss() : nil
             let start = DispatchTime.now().uptimeNanoseconds
             let loss = try step()

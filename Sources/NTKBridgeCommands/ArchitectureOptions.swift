@@ -21,8 +21,8 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(help: ArgumentHelp("ntk (Neural Tangents' default) or standard.", valueName: "ntk|standard"))
     var parameterization: String = "ntk"
 
-    @Option(help: ArgumentHelp("Hidden width h; required by --parameterization standard, whose NTK grows with h.",
-                               valueName: "h"))
+    @Option(help: ArgumentHelp("Hidden width h of a finite network; also required by --parameterization standard, "
+                               + "whose NTK grows with h.", valueName: "h"))
     var width: Int?
 
     @Option(help: ArgumentHelp("Quadrature for activations without closed-form kernels: trapezoid (default, ~1e-15) or gauss-hermite:<points>.",
@@ -53,6 +53,13 @@ struct ArchitectureOptions: ParsableArguments {
         default:
             throw ValidationError("--parameterization must be ntk or standard, got '\(parameterization)'")
         }
+    }
+
+    /// The width of a finite network: `--width h`, required.
+    func finiteWidth() throws -> Int {
+        guard let width else { throw ValidationError("--width h is required: the width of every hidden layer") }
+        guard width >= 1 else { throw ValidationError("--width must be at least 1, got \(width)") }
+        return width
     }
 
     func quadratureRule() throws -> QuadratureRule {

@@ -95,7 +95,8 @@ struct ClosenessCommand: ParsableCommand {
         let configuration = configurationDescription()
         let comments = Provenance.comments(commandLine: CommandLine.arguments, seeds: "\(seed)…\(seed + UInt64(seeds) - 1)",
                                            configuration: configuration)
-        var table = try resumedTable(at: tablePath, configuration: configuration, comments: comments)
+        var table = try ResumableTable.open(tablePath, columns: ClosenessReport.columns, configuration: configuration,
+                                            comments: comments)
         let rowsPerSeed = settings.depths.count * settings.innerTimes.count * settings.headCorrelations.count * settings.methods.count
         let progress = ProgressReporter(label: "closeness", total: seeds * settings.depths.count)
         var failures: [Int: String] = [:]   // depth → the first failure met there
@@ -120,18 +121,6 @@ struct ClosenessCommand: ParsableCommand {
             progress.note("depth \(depth): some distances are undefined (see the failure column of \(tablePath)): \(failure)")
         }
         try writeSummary(table: table, settings: settings, comments: comments)
-    }
-
-    /// The tidy table so far: the rows of an earlier run with the same configuration, or none.
-    private func resumedTable(at path: String, configuration: String, comments: [String]) throws -> CSVTable {
-        let empty = CSVTable(columns: ClosenessReport.columns, comments: comments)
-        guard FileManager.default.fileExists(atPath: path) else { return empty }
-        let existing = try CSVTable.read(path)
-        guard existing.comments.contains("configuration: \(configuration)"), existing.columns == ClosenessReport.columns else {
-            throw ValidationError("\(path) holds a sweep with another configuration; choose another --out or remove it "
-                                  + "(a sweep resumes only with the same flags, apart from --seeds)")
-        }
-        return CSVTable(columns: existing.columns, comments: comments, rows: existing.rows)
     }
 
     private func writeSummary(table: CSVTable, settings: ClosenessSweepSettings, comments: [String]) throws {

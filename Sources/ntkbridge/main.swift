@@ -1,3 +1,5 @@
+import LinearAlgebra
 import NTKBridgeCommands
 
+AllocatorTuning.keepFreedMemoryForReuse()
 NTKBridge.main()

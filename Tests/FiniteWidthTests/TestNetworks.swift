@@ -36,12 +36,7 @@ enum TestNetworks {
 
     /// Points on the unit sphere in d dimensions.
     static func sphere(_ n: Int, _ d: Int, seed: UInt64) -> Matrix {
-        var x = gaussian(n, d, seed: seed)
-        for i in 0..<n {
-            let norm = (0..<d).reduce(0) { $0 + x[i, $1] * x[i, $1] }.squareRoot()
-            for j in 0..<d { x[i, j] /= norm }
-        }
-        return x
+        gaussian(n, d, seed: seed).normalizingRows()
     }
 
     /// A random direction in parameter space with each layer's entries on the scale of that

@@ -13,6 +13,10 @@ const char *ntkb_library_serving(const char *symbol);
 /// Nonzero when the AVX2+FMA paths are in use on this CPU.
 int ntkb_uses_avx2(void);
 
+/// glibc only: blocks up to `mmap_threshold` bytes come from the heap, and freed memory is
+/// returned to the system only beyond `trim_threshold` bytes (see AllocatorTuning.swift).
+void ntkb_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold);
+
 /// Forces the portable scalar paths (for tests that compare them with the vector paths).
 void ntkb_force_scalar(int force);
 

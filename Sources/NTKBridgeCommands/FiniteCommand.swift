@@ -1,0 +1,119 @@
+import ArgumentParser
+import FewShot
+import FiniteWidth
+import Foundation
+import InfiniteWidth
+import LinearAlgebra
+import Paradigms
+import Reports
+
+/// `ntkbridge finite`: a finite-width network trained for real by MTL, ANIL, MAML or FOMAML
+/// (theory.md §7), its test predictions in `predict`'s format, and optionally its training curve.
+struct FiniteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finite",
+        abstract: "Train a finite-width network by MTL, ANIL, MAML or FOMAML and write its test predictions.",
+        discussion: """
+            Full-batch gradient descent on sum losses with centered outputs f_θ − f_θ₀: --meta-steps S steps of \
+            rate --meta-rate η on the outer loss, inner loops (and test-time adaptation) of --inner-steps τ \
+            gradient-descent steps of rate --inner-rate λ (--inner discrete). MAML and ANIL use the exact \
+            meta-gradient through the inner loop; FOMAML drops its second-order terms. Rates above the \
+            divergence bound of the empirical kernels at initialisation are refused with the bound. \
+            --log L.csv writes the training curve: step,outer_loss,seconds,test_loss.
+            """)
+
+    @Option(help: ArgumentHelp("The task file.", valueName: "T.json"))
+    var tasks: String
+
+    @Option(help: ArgumentHelp("mtl, anil, maml or fomaml.", valueName: "method"))
+    var method: String
+
+    @OptionGroup var training: FiniteTrainingOptions
+
+    @Option(help: ArgumentHelp("The seed of the initialisation (default 0).", valueName: "s"))
+    var seed: UInt64 = 0
+
+    @Option(help: ArgumentHelp("The predictions CSV to write.", valueName: "P.csv"))
+    var out: String
+
+    @Option(help: ArgumentHelp("Write the training curve here.", valueName: "L.csv"))
+    var log: String?
+
+    @Option(name: .customLong("test-loss-every"),
+            help: ArgumentHelp("With --log, evaluate the test loss every k steps (default 1; 0: never).", valueName: "k"))
+    var testLossEvery = 1
+
+    func run() throws {
+        let width = try training.network.finiteWidth()
+        let finiteMethod = try parseFiniteMethods(method, flag: "--method")
+        guard finiteMethod.count == 1 else { throw ValidationError("--method takes one method, got '\(method)'") }
+        let taskSet = try TaskSet(taskFile: tasks)
+        guard !taskSet.test.isEmpty else { throw ValidationError("--tasks \(tasks) has no test tasks to predict") }
+        var learner = try training.settings(trainTasks: taskSet.train.count)
+            .learner(finiteMethod[0], tasks: taskSet, architecture: training.architecture(), width: width, seed: seed)
+        let progress = ProgressReporter(label: "finite \(method)", total: learner.scheduledSteps + 1)
+        let trainingLog = try learner.train(testLossEvery: log == nil ? 0 : testLossEvery) { entry in
+            progress.advance(note: String(format: "step %d, outer loss %.4g", entry.step, entry.outerLoss))
+        }
+        let predictions = try learner.predictions()
+        if let log {
+            var table = CSVTable(columns: ["step", "outer_loss", "seconds", "test_loss"],
+                                 comments: Provenance.comments(commandLine: CommandLine.arguments, seeds: "\(seed)",
+                                                               configuration: "method=\(method) width=\(width)"))
+            for e in trainingLog.entries {
+                table.append(["\(e.step)", csvCell(e.outerLoss), csvCell(e.seconds), csvCell(e.testLoss)])
+            }
+            try table.write(to: log)
+        }
+        try PredictionFile.write(predictions, to: out)
+    }
+}
+
+/// The flags of a finite-width training run (shared by `finite`, `convergence` and `cost`).
+struct FiniteTrainingOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("L, the number of hidden layers.", valueName: "L"))
+    var depth: Int
+
+    @OptionGroup var network: ArchitectureOptions
+    @OptionGroup var innerLoop: InnerLoopOptions
+    @OptionGroup var outerLoop: OuterLoopOptions
+    @OptionGroup var multitask: MTLOptions
+
+    func architecture() throws -> Architecture { try network.architecture(depth: depth) }
+
+    /// The hyperparameters shared by the trained networks and their kernel predictors.
+    func settings(trainTasks: Int) throws -> FiniteSettings {
+        let (inner, test) = try innerLoop.solvers()
+        let training = try outerLoop.training()
+        let mtl = try multitask.settings(trainTasks: trainTasks, testSolver: test, training: training,
+                                         diagonalRegularization: outerLoop.diagonalRegularization)
+        guard outerLoop.diagonalRegularization == 0 else {
+            throw ValidationError("--diag-reg regularizes the kernel predictor only; a finite network has no counterpart")
+        }
+        return FiniteSettings(innerSolver: inner, testSolver: test, training: training, mtlData: mtl.data,
+                              headCorrelation: mtl.headCorrelation, newHead: mtl.newHead)
+    }
+
+    /// A description of every flag that decides the results, for resuming a sweep.
+    var configuration: String {
+        let n = network, i = innerLoop, o = outerLoop, m = multitask
+        return ["depth=\(depth)", "activation=\(n.activation)", "w-std=\(n.weightStd)", "b-std=\(n.biasStd)",
+                "out-w-std=\(n.readoutWeightStd.map { "\($0)" } ?? "-")", "out-b-std=\(n.readoutBiasStd.map { "\($0)" } ?? "-")",
+                "parameterization=\(n.parameterization)", "inner=\(i.inner)", "inner-rate=\(i.innerRate.map { "\($0)" } ?? "-")",
+                "inner-steps=\(i.innerSteps.map { "\($0)" } ?? "-")", "test-inner-rate=\(i.testInnerRate.map { "\($0)" } ?? "-")",
+                "test-inner-steps=\(i.testInnerSteps.map { "\($0)" } ?? "-")", "meta-rate=\(o.metaRate.map { "\($0)" } ?? "-")",
+                "meta-steps=\(o.metaSteps.map(String.init) ?? "-")", "meta-time=\(o.metaTime.map { "\($0)" } ?? "-")",
+                "mtl-data=\(m.data)", "head-correlation=\(m.headCorrelation)", "new-head=\(m.newHead)"]
+            .joined(separator: " ")
+    }
+}
+
+/// Parses `--method` or a `--methods` list.
+func parseFiniteMethods(_ text: String, flag: String) throws -> [FiniteMethod] {
+    try text.split(separator: ",").map { name in
+        guard let method = FiniteMethod(rawValue: String(name)) else {
+            throw ValidationError("\(flag): '\(name)' is not mtl, anil, maml or fomaml")
+        }
+        return method
+    }
+}

@@ -1,0 +1,154 @@
+import FewShot
+import FiniteWidth
+import Foundation
+import InfiniteWidth
+import LinearAlgebra
+import NTKBridgeCommands
+import Reports
+import TestSupport
+import XCTest
+
+/// `ntkbridge finite`, `convergence` and `cost`.
+final class FiniteCommandTests: XCTestCase {
+    private var scratch: ScratchDirectory!
+    private var taskFile = ""
+
+    override func setUpWithError() throws {
+        scratch = try ScratchDirectory()
+        let tasks = try TaskFamily.teacher(dimension: 3, outputs: 1, features: 8)
+            .tasks(trainTasks: 3, testTasks: 2, support: 3, query: 4, seed: 9)
+        taskFile = try scratch.write(tasks.taskFileText(), to: "t.json")
+    }
+
+    override func tearDown() { scratch.remove() }
+
+    private func run(_ arguments: [String]) throws {
+        var command = try NTKBridge.parseAsRoot(arguments)
+        try command.run()
+    }
+
+    private var training: [String] {
+        ["--depth", "2", "--activation", "relu", "--inner", "discrete", "--inner-rate", "0.1", "--inner-steps", "2",
+         "--meta-rate", "0.05", "--meta-steps", "4"]
+    }
+
+    /// The command trains exactly what the library trains from the same seed, writes the
+    /// predictions in `predict`'s format, and logs the curve.
+    func testFiniteMatchesTheLibraryAndLogs() throws {
+        let tasks = try TaskSet(taskFile: taskFile)
+        let settings = FiniteSettings(innerSolver: .gradientDescent(rate: 0.1, steps: 2),
+                                      training: .gradientDescent(rate: 0.05, steps: 4))
+        for method in FiniteMethod.allCases {
+            let out = scratch.path("\(method).csv"), log = scratch.path("\(method)-log.csv")
+            try run(["finite", "--tasks", taskFile, "--method", method.rawValue, "--width", "32", "--seed", "3", "--out", out,
+                     "--log", log] + training)
+            var learner = try settings.learner(method, tasks: tasks, architecture: Architecture(depth: 2, activation: .relu),
+                                               width: 32, seed: 3)
+            try learner.train()
+            XCTAssertLessThan(maxRelativeError(try PredictionFile.read(out), try learner.predictions()), 1e-12, "\(method)")
+            let curve = try CSVTable.read(log)
+            XCTAssertEqual(curve.columns, ["step", "outer_loss", "seconds", "test_loss"])
+            XCTAssertEqual(curve.values(of: "step"), ["0", "1", "2", "3", "4"])
+            XCTAssertTrue(curve.values(of: "test_loss").allSatisfy { Double($0) != nil })
+        }
+    }
+
+    func testFiniteRefusesWhatItCannotTrain() throws {
+        let base = ["finite", "--tasks", taskFile, "--method", "anil", "--depth", "2", "--activation", "relu"]
+        let discrete = ["--inner", "discrete", "--inner-rate", "0.1", "--inner-steps", "2"]
+        let cases: [([String], [String])] = [
+            (base + ["--width", "16", "--inner", "continuous", "--inner-rate", "0.1", "--inner-steps", "2",
+                     "--meta-rate", "0.05", "--meta-steps", "4"], ["--inner", "discrete"]),
+            (base + discrete + ["--meta-rate", "0.05", "--meta-steps", "4"], ["--width"]),
+            (base + discrete + ["--width", "0", "--meta-rate", "0.05", "--meta-steps", "4"], ["--width"]),
+            (base + discrete + ["--width", "16", "--meta-time", "2"], ["--meta-rate", "--meta-steps"]),
+            (base + discrete + ["--width", "16", "--meta-rate", "50", "--meta-steps", "4"], ["--meta-rate", "at most"]),
+            (base + ["--width", "16", "--inner", "discrete", "--inner-rate", "100", "--inner-steps", "2",
+                     "--meta-rate", "0.05", "--meta-steps", "4"], ["--inner-rate", "at most"]),
+            (base + discrete + ["--width", "16", "--meta-rate", "0.05", "--meta-steps", "4", "--diag-reg", "1e-3"], ["--diag-reg"]),
+            (["finite", "--tasks", taskFile, "--method", "reptile", "--width", "16", "--depth", "2", "--activation", "relu"]
+                + discrete + ["--meta-rate", "0.05", "--meta-steps", "4"], ["--method", "reptile"]),
+        ]
+        for (k, (arguments, fragments)) in cases.enumerated() {
+            let result = try CommandRunner.run(arguments + ["--out", "p\(k).csv"], in: scratch.url)
+            XCTAssertNotEqual(result.status, 0, "\(arguments)")
+            for fragment in fragments {
+                XCTAssertTrue(result.standardError.contains(fragment), "\(arguments): '\(fragment)' missing from \(result.standardError)")
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.path("p\(k).csv")))
+        }
+    }
+
+    /// A convergence study writes its tables and figures, and resumes from the widths and seeds
+    /// already measured (a marked value survives a run that adds a width).
+    func testConvergenceStudyWritesAndResumes() throws {
+        let arguments = ["convergence", "--tasks", taskFile, "--methods", "mtl,anil", "--seeds", "2", "--out",
+                         scratch.path("conv")] + training
+        let first = try CommandRunner.run(arguments + ["--widths", "16,32"], in: scratch.url)
+        XCTAssertEqual(first.status, 0, first.standardError)
+        XCTAssertTrue(first.standardOutput.contains("anil_vs_kernel"), first.standardOutput)
+        let path = scratch.path("conv/convergence.csv")
+        var table = try CSVTable.read(path)
+        XCTAssertEqual(table.columns, ConvergenceReport.columns)
+        XCTAssertEqual(Set(table.values(of: "width")), ["16", "32"])
+        XCTAssertTrue(table.comments.contains { $0.hasPrefix("command: ") })
+        // Mark seed 0's NTK error at width 16; the resumed study keeps it.
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        let line = text.split(separator: "\n").first { $0.hasPrefix("16,0,init,ntk_error,") }!
+        text = text.replacingOccurrences(of: String(line), with: "16,0,init,ntk_error,0.123456")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let resumed = try CommandRunner.run(arguments + ["--widths", "16,32,64"], in: scratch.url)
+        XCTAssertEqual(resumed.status, 0, resumed.standardError)
+        XCTAssertTrue(resumed.standardError.contains("already in"), resumed.standardError)
+        table = try CSVTable.read(path)
+        XCTAssertTrue(table.values(of: "value").contains("0.123456"))
+        XCTAssertEqual(Set(table.values(of: "width")), ["16", "32", "64"])
+        let summary = try CSVTable.read(scratch.path("conv/summary.csv"))
+        XCTAssertTrue(summary.values(of: "curve").contains("mtl-vs-anil-analytic"))
+        for figure in ["prediction_error_vs_width", "kernel_error_vs_width", "mtl_anil_distance_vs_width"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: scratch.path("conv/\(figure).png")), figure)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: scratch.path("conv/\(figure).svg")), figure)
+        }
+        let other = try CommandRunner.run(arguments.map { $0 == "0.05" ? "0.04" : $0 } + ["--widths", "16"], in: scratch.url)
+        XCTAssertNotEqual(other.status, 0)
+        XCTAssertTrue(other.standardError.contains("another configuration"), other.standardError)
+    }
+
+    func testCostComparison() throws {
+        let result = try CommandRunner.run(["cost", "--tasks", taskFile, "--width", "32", "--test-loss-every", "2",
+                                            "--out", scratch.path("cost")] + training, in: scratch.url)
+        XCTAssertEqual(result.status, 0, result.standardError)
+        let cost = try CSVTable.read(scratch.path("cost/cost.csv"))
+        XCTAssertEqual(cost.values(of: "method"), ["mtl", "anil", "maml", "fomaml"])
+        XCTAssertEqual(cost.values(of: "seconds_per_step_over_mtl").first, "1.0")
+        let target = try XCTUnwrap(Double(cost.values(of: "target_test_loss")[0]))
+        let best = cost.values(of: "best_test_loss").compactMap(Double.init)
+        XCTAssertEqual(target, best.max()!, "by default, the worst method's best test loss")
+        XCTAssertTrue(cost.values(of: "steps_to_target").allSatisfy { Int($0) != nil }, "every method reaches it")
+        let curves = try CSVTable.read(scratch.path("cost/curves.csv"))
+        XCTAssertEqual(curves.rows.count, 4 * 5, "four methods, steps 0…4")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: scratch.path("cost/test_loss_vs_seconds.png")))
+        // Each method at half its own stability bound, for a fixed training time.
+        let budget = try CommandRunner.run(["cost", "--tasks", taskFile, "--width", "32", "--methods", "mtl,anil",
+                                            "--meta-rate-fraction", "0.5", "--time-budget", "0.05", "--out", scratch.path("cost2")]
+                                           + training.filter { $0 != "--meta-rate" && $0 != "0.05" }.map { $0 == "4" ? "100000" : $0 },
+                                           in: scratch.url)
+        XCTAssertEqual(budget.status, 0, budget.standardError)
+        let budgeted = try CSVTable.read(scratch.path("cost2/cost.csv"))
+        let tasks = try TaskSet(taskFile: taskFile)
+        let settings = FiniteSettings(innerSolver: .gradientDescent(rate: 0.1, steps: 2), training: .gradientDescent(rate: 1, steps: 100000))
+        for (method, rate) in zip(["mtl", "anil"], budgeted.values(of: "outer_rate")) {
+            let bound = try settings.stableOuterRate(FiniteMethod(rawValue: method)!, tasks: tasks,
+                                                     architecture: Architecture(depth: 2, activation: .relu), width: 32, seed: 0)
+            XCTAssertEqual(try XCTUnwrap(Double(rate)), 0.5 * bound, accuracy: 1e-12 * bound, method)
+        }
+        XCTAssertTrue(budgeted.values(of: "steps").allSatisfy { Int($0)! < 100000 }, "the time budget stopped training")
+        let unlabelled = try scratch.write(try TaskSet(train: try TaskSet(taskFile: taskFile).train,
+                                                       test: try TaskSet(taskFile: taskFile).test.map {
+            FewShotTask(supportInputs: $0.supportInputs, supportLabels: $0.supportLabels, queryInputs: $0.queryInputs, queryLabels: nil)
+        }).taskFileText(), to: "u.json")
+        let refused = try CommandRunner.run(["cost", "--tasks", unlabelled, "--width", "32", "--out", "c2"] + training, in: scratch.url)
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.standardError.contains("query labels"), refused.standardError)
+    }
+}
