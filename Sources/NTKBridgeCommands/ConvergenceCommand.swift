@@ -50,7 +50,7 @@ struct ConvergenceCommand: ParsableCommand {
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
         if training.network.width != nil { throw ValidationError("--width: use --widths for a convergence study") }
         let taskSet = try TaskSet(taskFile: tasks)
-        guard !taskSet.test.isEmpty else { throw ValidationError("--tasks \(tasks) has no test tasks to predict") }
+        guard !taskSet.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to predict") }
         let architecture = try training.architecture(), settings = try training.settings(trainTasks: taskSet.train.count)
         let reference = try KernelReference(tasks: taskSet, architecture: architecture, settings: settings, methods: methodList)
 
@@ -98,7 +98,7 @@ enum ResumableTable {
         guard FileManager.default.fileExists(atPath: path) else { return CSVTable(columns: columns, comments: comments) }
         let existing = try CSVTable.read(path)
         guard existing.comments.contains("configuration: \(configuration)"), existing.columns == columns else {
-            throw ValidationError("\(path) holds a run with another configuration; choose another --out or remove it "
+            throw CommandFailure("\(path) holds a run with another configuration; choose another --out or remove it "
                                   + "(a sweep resumes only with the same flags, apart from --seeds and the list being swept)")
         }
         return CSVTable(columns: columns, comments: comments, rows: existing.rows)

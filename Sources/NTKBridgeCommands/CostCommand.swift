@@ -61,7 +61,7 @@ struct CostCommand: ParsableCommand {
         }
         let taskSet = try TaskSet(taskFile: tasks)
         guard !taskSet.test.isEmpty, taskSet.test.allSatisfy({ $0.queryLabels != nil }) else {
-            throw ValidationError("--tasks \(tasks): a cost comparison needs test tasks with query labels")
+            throw CommandFailure("--tasks \(tasks): a cost comparison needs test tasks with query labels")
         }
         let architecture = try training.architecture()
         var options = training

@@ -48,7 +48,7 @@ struct FiniteCommand: ParsableCommand {
         let finiteMethod = try parseFiniteMethods(method, flag: "--method")
         guard finiteMethod.count == 1 else { throw ValidationError("--method takes one method, got '\(method)'") }
         let taskSet = try TaskSet(taskFile: tasks)
-        guard !taskSet.test.isEmpty else { throw ValidationError("--tasks \(tasks) has no test tasks to predict") }
+        guard !taskSet.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to predict") }
         var learner = try training.settings(trainTasks: taskSet.train.count)
             .learner(finiteMethod[0], tasks: taskSet, architecture: training.architecture(), width: width, seed: seed)
         let progress = ProgressReporter(label: "finite \(method)", total: learner.scheduledSteps + 1)

@@ -59,7 +59,7 @@ struct KernelCommand: ParsableCommand {
         let first = try Matrix(csvFile: x1)
         let second = try x2.map { try Matrix(csvFile: $0) }
         if let second, second.columns != first.columns {
-            throw ValidationError("--x2 \(x2!) has \(second.columns) columns but --x1 \(x1) has \(first.columns): "
+            throw CommandFailure("--x2 \(x2!) has \(second.columns) columns but --x1 \(x1) has \(first.columns): "
                                   + "the input dimensions must agree")
         }
         let start = DispatchTime.now()

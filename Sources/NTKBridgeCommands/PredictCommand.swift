@@ -42,7 +42,7 @@ struct PredictCommand: ParsableCommand {
         let (innerSolver, testSolver) = try innerLoop.solvers()
         let training = try outerLoop.training()
         let taskSet = try TaskSet(taskFile: tasks)
-        guard !taskSet.test.isEmpty else { throw ValidationError("--tasks \(tasks) has no test tasks to predict") }
+        guard !taskSet.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to predict") }
         let kernels = try TaskKernels(tasks: taskSet, architecture: architecture, quadrature: try network.quadratureRule())
         let predictions: [Matrix]
         if let gbml = GBMLMethod(rawValue: method) {
