@@ -121,9 +121,10 @@ public enum ClosenessSweep {
         let depth = kernels.kernels.depth
         let headShare = kernels.kernels.headShare
         let ntkCondition = try SymmetricEigendecomposition(kernels.trainingQueryNTK, name: "Θ(𝒳, 𝒳)").conditionNumber
+        // κ = K for MTL's head fine-tuning and ANIL: one set of spectra serves both.
         let headSpectra = try SupportSpectra.head(kernels)
         let gbmlSpectra = try Dictionary(uniqueKeysWithValues: settings.methods.map {
-            ($0, try SupportSpectra(kernels: kernels, method: $0))
+            ($0, $0 == .anil ? headSpectra : try SupportSpectra(kernels: kernels, method: $0))
         })
         let mtls = settings.headCorrelations.map { rho in
             Result { try TrainedMTL(tasks: tasks, kernels: kernels,
