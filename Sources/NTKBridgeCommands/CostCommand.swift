@@ -85,9 +85,12 @@ struct CostCommand: ParsableCommand {
         }
         var runs: [CostReport.Run] = []
         for (k, method) in methodList.enumerated() {
+            let steps = Double(learners[k].scheduledSteps)
             let progress = ProgressReporter(label: "cost \(method.rawValue)", total: learners[k].scheduledSteps + 1)
             let log = try learners[k].train(testLossEvery: testLossEvery, maxSeconds: timeBudget ?? .infinity) { entry in
-                progress.advance(note: String(format: "step %d, %.2f s", entry.step, entry.seconds))
+                // Whichever bound comes first: the steps or the time budget.
+                let fraction = max(Double(entry.step) / steps, entry.seconds / (timeBudget ?? .infinity))
+                progress.report(fraction: fraction, note: String(format: "step %d, %.2f s", entry.step, entry.seconds))
             }
             progress.note("\(log.entries.last!.step) steps in \(String(format: "%.2f", log.entries.last!.seconds)) s")
             runs.append(CostReport.Run(method: method, outerRate: rates[method]!, log: log))

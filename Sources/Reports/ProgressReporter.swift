@@ -18,17 +18,26 @@ public final class ProgressReporter {
     /// Counts `steps` more units of work done, with a note on what was just finished.
     public func advance(by steps: Int = 1, note: String = "") {
         done = min(total, done + steps)
+        show(fraction: Double(done) / Double(total), counts: "\(done)/\(total)", note: note)
+    }
+
+    /// Reports progress as a fraction of the work (for work bounded by time rather than by a count).
+    public func report(fraction: Double, note: String = "") {
+        show(fraction: min(1, max(0, fraction)), counts: String(format: "%.0f%%", 100 * min(1, fraction)), note: note)
+    }
+
+    private func show(fraction: Double, counts: String, note: String) {
         let elapsed = Date().timeIntervalSince(start)
-        let remaining = done > 0 ? elapsed * Double(total - done) / Double(done) : 0
+        let remaining = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0
         if isTerminal {
             let width = 30
-            let filled = width * done / total
+            let filled = Int(Double(width) * fraction)
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            write("\r\(label) [\(bar)] \(done)/\(total) eta \(Self.duration(remaining)) \(note)\u{1B}[K")
-            if done == total { write("\n") }
-        } else if done == total || Date().timeIntervalSince(lastLine) >= 2 {
+            write("\r\(label) [\(bar)] \(counts) eta \(Self.duration(remaining)) \(note)\u{1B}[K")
+            if fraction >= 1 { write("\n") }
+        } else if fraction >= 1 || Date().timeIntervalSince(lastLine) >= 2 {
             lastLine = Date()
-            write("\(label): \(done)/\(total) done, \(Self.duration(elapsed)) elapsed, about \(Self.duration(remaining)) left \(note)\n")
+            write("\(label): \(counts) done, \(Self.duration(elapsed)) elapsed, about \(Self.duration(remaining)) left \(note)\n")
         }
     }
 
