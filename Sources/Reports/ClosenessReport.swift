@@ -42,11 +42,18 @@ public enum ClosenessReport {
     public static func summaryTable(_ summary: ClosenessSummary, comments: [String]) -> CSVTable {
         var table = CSVTable(columns: ["depth", "inner_time", "head_correlation", "gbml_method", "seeds",
                                        "relative_mean", "relative_spread", "rms_mean", "rms_spread", "head_share",
-                                       "ntk_condition", "support_scale"], comments: comments)
+                                       "ntk_condition", "support_scale", "depth_slope", "inner_time_slope"],
+                             comments: comments)
         for c in summary.cells {
+            // The global slopes of the two fits through this cell: against depth at its λτ, against
+            // λτ at its depth.
+            let fits = summary.fits.filter { $0.headCorrelation == c.headCorrelation && $0.method == c.method }
+            let depthSlope = fits.first { $0.against == .depth && $0.fixedValue == c.innerTime }?.fit.slope
+            let timeSlope = fits.first { $0.against == .innerTime && Int($0.fixedValue) == c.depth }?.fit.slope
             table.append(["\(c.depth)", csvCell(c.innerTime), csvCell(c.headCorrelation), c.method.rawValue, "\(c.seeds)",
                           csvCell(c.relativeMean), csvCell(c.relativeSpread), csvCell(c.rmsMean), csvCell(c.rmsSpread),
-                          csvCell(c.headShare), csvCell(c.ntkCondition), csvCell(c.supportScale)])
+                          csvCell(c.headShare), csvCell(c.ntkCondition), csvCell(c.supportScale),
+                          csvCell(depthSlope), csvCell(timeSlope)])
         }
         return table
     }

@@ -31,6 +31,8 @@ final class ClosenessCommandTests: XCTestCase {
         let summary = try CSVTable.read(scratch.path("sweep/summary.csv"))
         XCTAssertEqual(summary.rows.count, 3 * 3 * 2 * 2)
         XCTAssertTrue(summary.values(of: "seeds").allSatisfy { $0 == "2" })
+        XCTAssertTrue(summary.values(of: "depth_slope").allSatisfy { Double($0) != nil }, "each cell carries its fitted slopes")
+        XCTAssertTrue(summary.values(of: "inner_time_slope").allSatisfy { Double($0) != nil })
         let rates = try CSVTable.read(scratch.path("sweep/rates.csv"))
         XCTAssertEqual(rates.rows.count, 2 * 2 * (3 + 3), "per ρ and method: one fit per λτ and one per depth")
         XCTAssertTrue(rates.values(of: "slope").allSatisfy { Double($0) != nil })
