@@ -36,7 +36,7 @@ struct ConvergenceCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Number of seeds: s, s+1, … (default 3).", valueName: "k"))
     var seeds = 3
 
-    @OptionGroup var training: FiniteTrainingOptions
+    @OptionGroup var training: RunOptions
 
     @Option(help: ArgumentHelp("Output folder.", valueName: "DIR"))
     var out: String

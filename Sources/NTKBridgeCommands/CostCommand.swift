@@ -27,7 +27,7 @@ struct CostCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The seed of the initialisation (default 0).", valueName: "s"))
     var seed: UInt64 = 0
 
-    @OptionGroup var training: FiniteTrainingOptions
+    @OptionGroup var training: RunOptions
 
     @Option(name: .customLong("test-loss-every"), help: ArgumentHelp("Evaluate the test loss every k steps (default 5).", valueName: "k"))
     var testLossEvery = 5

@@ -28,7 +28,7 @@ struct FiniteCommand: ParsableCommand {
     @Option(help: ArgumentHelp("mtl, anil, maml or fomaml.", valueName: "method"))
     var method: String
 
-    @OptionGroup var training: FiniteTrainingOptions
+    @OptionGroup var training: RunOptions
 
     @Option(help: ArgumentHelp("The seed of the initialisation (default 0).", valueName: "s"))
     var seed: UInt64 = 0
@@ -66,45 +66,6 @@ struct FiniteCommand: ParsableCommand {
             try table.write(to: log)
         }
         try PredictionFile.write(predictions, to: out)
-    }
-}
-
-/// The flags of a finite-width training run (shared by `finite`, `convergence` and `cost`).
-struct FiniteTrainingOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("L, the number of hidden layers.", valueName: "L"))
-    var depth: Int
-
-    @OptionGroup var network: ArchitectureOptions
-    @OptionGroup var innerLoop: InnerLoopOptions
-    @OptionGroup var outerLoop: OuterLoopOptions
-    @OptionGroup var multitask: MTLOptions
-
-    func architecture() throws -> Architecture { try network.architecture(depth: depth) }
-
-    /// The hyperparameters shared by the trained networks and their kernel predictors.
-    func settings(trainTasks: Int) throws -> FiniteSettings {
-        let (inner, test) = try innerLoop.solvers()
-        let training = try outerLoop.training()
-        let mtl = try multitask.settings(trainTasks: trainTasks, testSolver: test, training: training,
-                                         diagonalRegularization: outerLoop.diagonalRegularization)
-        guard outerLoop.diagonalRegularization == 0 else {
-            throw ValidationError("--diag-reg regularizes the kernel predictor only; a finite network has no counterpart")
-        }
-        return FiniteSettings(innerSolver: inner, testSolver: test, training: training, mtlData: mtl.data,
-                              headCorrelation: mtl.headCorrelation, newHead: mtl.newHead)
-    }
-
-    /// A description of every flag that decides the results, for resuming a sweep.
-    var configuration: String {
-        let n = network, i = innerLoop, o = outerLoop, m = multitask
-        return ["depth=\(depth)", "activation=\(n.activation)", "w-std=\(n.weightStd)", "b-std=\(n.biasStd)",
-                "out-w-std=\(n.readoutWeightStd.map { "\($0)" } ?? "-")", "out-b-std=\(n.readoutBiasStd.map { "\($0)" } ?? "-")",
-                "parameterization=\(n.parameterization)", "inner=\(i.inner)", "inner-rate=\(i.innerRate.map { "\($0)" } ?? "-")",
-                "inner-steps=\(i.innerSteps.map { "\($0)" } ?? "-")", "test-inner-rate=\(i.testInnerRate.map { "\($0)" } ?? "-")",
-                "test-inner-steps=\(i.testInnerSteps.map { "\($0)" } ?? "-")", "meta-rate=\(o.metaRate.map { "\($0)" } ?? "-")",
-                "meta-steps=\(o.metaSteps.map(String.init) ?? "-")", "meta-time=\(o.metaTime.map { "\($0)" } ?? "-")",
-                "mtl-data=\(m.data)", "head-correlation=\(m.headCorrelation)", "new-head=\(m.newHead)"]
-            .joined(separator: " ")
     }
 }
 

@@ -23,13 +23,7 @@ struct PredictCommand: ParsableCommand {
     @Option(help: ArgumentHelp("mtl, anil or maml.", valueName: "method"))
     var method: String
 
-    @Option(help: ArgumentHelp("L, the number of hidden layers.", valueName: "L"))
-    var depth: Int
-
-    @OptionGroup var network: ArchitectureOptions
-    @OptionGroup var innerLoop: InnerLoopOptions
-    @OptionGroup var outerLoop: OuterLoopOptions
-    @OptionGroup var multitask: MTLOptions
+    @OptionGroup var options: RunOptions
 
     @Option(help: ArgumentHelp("The predictions CSV to write.", valueName: "P.csv"))
     var out: String
@@ -38,21 +32,21 @@ struct PredictCommand: ParsableCommand {
         guard ["mtl", "anil", "maml"].contains(method) else {
             throw ValidationError("--method must be mtl, anil or maml, got '\(method)'")
         }
-        let architecture = try network.architecture(depth: depth)
-        let (innerSolver, testSolver) = try innerLoop.solvers()
-        let training = try outerLoop.training()
+        let architecture = try options.architecture()
+        let (innerSolver, testSolver) = try options.innerLoop.solvers()
+        let training = try options.outerLoop.training()
         let taskSet = try TaskSet(taskFile: tasks)
         guard !taskSet.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to predict") }
-        let kernels = try TaskKernels(tasks: taskSet, architecture: architecture, quadrature: try network.quadratureRule())
+        let kernels = try TaskKernels(tasks: taskSet, architecture: architecture, quadrature: try options.network.quadratureRule())
         let predictions: [Matrix]
         if let gbml = GBMLMethod(rawValue: method) {
             predictions = try MetaTrainedGBML(
                 tasks: taskSet, kernels: kernels,
                 settings: GBMLSettings(method: gbml, innerSolver: innerSolver, testSolver: testSolver, training: training,
-                                       diagonalRegularization: outerLoop.diagonalRegularization)).predictions()
+                                       diagonalRegularization: options.outerLoop.diagonalRegularization)).predictions()
         } else {
-            let settings = try multitask.settings(trainTasks: taskSet.train.count, testSolver: testSolver, training: training,
-                                                  diagonalRegularization: outerLoop.diagonalRegularization)
+            let settings = try options.multitask.settings(trainTasks: taskSet.train.count, testSolver: testSolver, training: training,
+                                                  diagonalRegularization: options.outerLoop.diagonalRegularization)
             predictions = try TrainedMTL(tasks: taskSet, kernels: kernels, settings: settings).predictions()
         }
         try PredictionFile.write(predictions, to: out)
