@@ -60,7 +60,9 @@ public struct FiniteMTL: FiniteLearner {
         let features = try network.features(points.inputs)
         data = MultiTaskData(tasks: tasks, points: points, data: settings.data, network: network,
                              initialFeatures: features, initialHeads: heads)
-        initialTestFeatures = tasks.test.isEmpty ? nil : features.rows(points.testPoints)
+        // The same batch shape `predictions()` uses for the trained body, so that an untrained
+        // network's centered test outputs are zero bit for bit (BLAS rounds batches differently).
+        initialTestFeatures = tasks.test.isEmpty ? nil : try network.features(points.inputs.rows(points.testPoints))
         (self.tasks, self.settings, self.network, initialNetwork) = (tasks, settings, network, network)
         (self.heads, initialHeads) = (heads, heads)
     }
