@@ -24,7 +24,7 @@ struct KernelCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Inputs X2 (default: X1, a symmetric kernel with exact diagonal).", valueName: "B.csv"))
     var x2: String?
 
-    @Option(help: ArgumentHelp("L, the number of hidden layers.", valueName: "L"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("L, the number of hidden layers.", valueName: "L"))
     var depth: Int?
 
     @Option(help: ArgumentHelp("Several depths from one pass, e.g. 1,2,4,8 (instead of --depth).", valueName: "list"))
