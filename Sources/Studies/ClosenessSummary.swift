@@ -1,4 +1,5 @@
 import Foundation
+import Paradigms
 
 /// A closeness sweep summarized over seeds, with the rates fitted in depth and in inner-loop
 /// length (theory.md §6: the toolkit measures the gap, fits its rates locally and globally, and

@@ -1,3 +1,4 @@
+import FiniteWidth
 import Foundation
 import Paradigms
 
