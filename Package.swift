@@ -65,5 +65,6 @@ let package = Package(
         .testTarget(name: "CommandTests", dependencies: [
             "NTKBridgeCommands", "LinearAlgebra", "InfiniteWidth", "FewShot", "FiniteWidth", "Reports", "TestSupport",
         ]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["NTKBridgeCommands", "LinearAlgebra", "FewShot", "Reports", "TestSupport"]),
     ]
 )
