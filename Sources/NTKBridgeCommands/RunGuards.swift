@@ -16,6 +16,15 @@ enum RunGuards {
         }
     }
 
+    /// Refuses an input inside an output folder that is replaced as one unit (`kernel --out`).
+    static func refuseInputsInside(_ folder: (String, String), inputs: [(String, String)]) throws {
+        do {
+            try OutputPaths.checkOutside(inputs: inputs.map { (role: $0.0, path: $0.1) }, folder: (role: folder.0, path: folder.1))
+        } catch {
+            throw CommandFailure(error.description)
+        }
+    }
+
     /// The files a folder command writes into `folder`, for the collision check.
     static func folderOutputs(_ flag: String, _ folder: String, files: [String]) -> [(String, String)] {
         [(flag, folder)] + files.map { (flag, folder + "/" + $0) }

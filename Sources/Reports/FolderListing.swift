@@ -67,7 +67,7 @@ enum FolderListing {
     private typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
 
     /// glibc's renameat2 (not in Swift's Glibc module), looked up once.
-    nonisolated(unsafe) private static let renameExchange: RenameAt2? = dlsym(nil, "renameat2").map { unsafeBitCast($0, to: RenameAt2.self) }
+    private static let renameExchange: RenameAt2? = dlsym(nil, "renameat2").map { unsafeBitCast($0, to: RenameAt2.self) }
 
     private static func emptyFolders(under root: String) -> [String] {
         var result: [String] = []

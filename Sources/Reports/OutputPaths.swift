@@ -4,6 +4,8 @@ import Foundation
 public enum PathCollisionError: Error, CustomStringConvertible, Equatable {
     /// `output` (given as `outputRole`) is the same file as the input `inputRole`.
     case outputIsInput(outputRole: String, output: String, inputRole: String, input: String)
+    /// An input lies inside an output folder that is replaced as a whole.
+    case inputInsideOutputFolder(inputRole: String, input: String, folderRole: String, folder: String)
     /// Two outputs are the same file.
     case outputsCollide(firstRole: String, first: String, secondRole: String, second: String)
 
@@ -12,6 +14,9 @@ public enum PathCollisionError: Error, CustomStringConvertible, Equatable {
         case let .outputIsInput(outputRole, output, inputRole, input):
             let same = output == input ? "" : " (\(output) and \(input) are the same file)"
             return "\(outputRole) \(output) would overwrite the input \(inputRole) \(input)\(same); choose another output path"
+        case let .inputInsideOutputFolder(inputRole, input, folderRole, folder):
+            return "the input \(inputRole) \(input) lies inside the output folder \(folderRole) \(folder), which is replaced "
+                + "as a whole; move the input out of it or choose another output folder"
         case let .outputsCollide(firstRole, first, secondRole, second):
             let same = first == second ? "" : " (\(first) and \(second) are the same file)"
             return "\(firstRole) \(first) and \(secondRole) \(second) name the same file\(same); give each output its own path"
@@ -38,6 +43,17 @@ public enum OutputPaths {
                 throw .outputsCollide(firstRole: other.role, first: other.path, secondRole: output.role, second: output.path)
             }
             seen.append((output, id))
+        }
+    }
+
+    /// Refuses an input that is, or lies inside, the output folder `folder`.
+    public static func checkOutside(inputs: [Named], folder: Named) throws(PathCollisionError) {
+        let root = FileIdentity(folder.path).resolved
+        for input in inputs {
+            let path = FileIdentity(input.path).resolved
+            if path == root || path.hasPrefix(root.hasSuffix("/") ? root : root + "/") {
+                throw .inputInsideOutputFolder(inputRole: input.role, input: input.path, folderRole: folder.role, folder: folder.path)
+            }
         }
     }
 }

@@ -150,6 +150,8 @@ final class ReliabilityTests: XCTestCase {
         try succeeds(kernel + ["--depth", "1", "--format", "npy"])
         let names = try FileManager.default.contentsOfDirectory(atPath: scratch.path("K")).sorted()
         XCTAssertEqual(names, [".ntkbridge-manifest", "body.npy", "head.npy", "nngp.npy", "notes.txt", "ntk.npy"])
+        XCTAssertEqual(try String(contentsOfFile: scratch.path("K/.ntkbridge-manifest"), encoding: .utf8),
+                       "body.npy\nhead.npy\nnngp.npy\nntk.npy\n")
         XCTAssertEqual(try String(contentsOfFile: scratch.path("K/notes.txt"), encoding: .utf8), "mine")
         let before = FolderSnapshot(scratch.path("K"))
         struct Failure: Error {}
@@ -158,6 +160,9 @@ final class ReliabilityTests: XCTestCase {
             throw Failure()
         })
         XCTAssertEqual(FolderSnapshot(scratch.path("K")), before, "a failed write changes nothing")
+        // An input inside the folder would be replaced with it: refused.
+        try scratch.write("1,2\n3,4\n0.5,-1\n", to: "K/x.csv")
+        try refused(["kernel", "--x1", "K/x.csv", "--depth", "1", "--activation", "relu", "--out", "K"], ["lies inside the output folder"])
         XCTAssertEqual(scratch.contents().filter { $0.hasPrefix(".") }, [], "no staging left")
     }
 
