@@ -44,7 +44,8 @@ reproduce: build
 
 ## libFuzzer on the readers (CSV, JSON task file, .npy), FUZZ_RUNS inputs each from the seed
 ## corpus in Tests/FuzzCorpus (not part of `make test`). Built with -sanitize=fuzzer into its own
-## .build-fuzz; new corpus entries go to .build-fuzz/corpus, crashing inputs to .build-fuzz/findings.
+## .build-fuzz; new corpus entries go to .build-fuzz/corpus, crashing inputs to .build-fuzz/findings
+## (fork mode: a crash is recorded and fuzzing goes on; the exit status says whether any was found).
 FUZZ_RUNS    ?= 1000000
 FUZZ_TARGETS := FuzzCSV:csv FuzzTaskFile:json FuzzNpy:npy
 fuzz: deps toolchain
@@ -56,10 +57,14 @@ fuzz: deps toolchain
 	for pair in $(FUZZ_TARGETS); do \
 	  target=$${pair%%:*}; corpus=$${pair##*:}; mkdir -p .build-fuzz/corpus/$$corpus; \
 	  echo "make fuzz: $$target on Tests/FuzzCorpus/$$corpus, $(FUZZ_RUNS) runs"; \
-	  .build-fuzz/release/$$target -runs=$(FUZZ_RUNS) -max_len=4096 -timeout=10 -print_final_stats=1 \
+	  SWIFT_BACKTRACE=enable=no .build-fuzz/release/$$target -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+	    -runs=$(FUZZ_RUNS) -max_len=4096 -timeout=10 \
 	    -artifact_prefix=.build-fuzz/findings/$$target- .build-fuzz/corpus/$$corpus Tests/FuzzCorpus/$$corpus \
 	    > .build-fuzz/$$target.log 2>&1 || status=1; \
-	  grep -E "^Done|stat::number_of_executed_units|ERROR|SUMMARY|Test unit written" .build-fuzz/$$target.log | sed "s/^/  $$target: /"; \
+	  grep -E "^#[0-9]+:" .build-fuzz/$$target.log | tail -1 | sed "s/^/  $$target: inputs /"; \
+	  crashes=$$(ls .build-fuzz/findings | grep -c "^$$target-crash" || true); \
+	  echo "  $$target: $$crashes crashing inputs saved in .build-fuzz/findings/$$target-crash-*"; \
+	  [ "$$crashes" = 0 ] || status=1; \
 	done; exit $$status
 
 clean:

@@ -63,7 +63,7 @@ struct ConvergenceCommand: ParsableCommand {
         guard !taskSet.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to predict") }
         let rows = Double(widthList.count) * Double(seeds) * Double(methodList.count + 1) * 6
         try RunGuards.refuseOversize(RunGuards.predictorEstimate(taskSet, depths: 1, deepest: training.depth)
-                                        + RunGuards.finiteEstimate(taskSet, width: widthList.max()!, depth: training.depth)
+                                        + RunGuards.finiteEstimate(taskSet, width: widthList.max()!, run: training)
                                         + .table(rows: rows, columns: 5),
                                      outputFolder: out, flags: RunGuards.taskFileFlags.merging([.width: "--widths"]) { $1 })
         let seedValues = seedList(first: seed, count: seeds)

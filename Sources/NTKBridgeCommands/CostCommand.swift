@@ -70,7 +70,7 @@ struct CostCommand: ParsableCommand {
         guard !taskSet.test.isEmpty, taskSet.test.allSatisfy({ $0.queryLabels != nil }) else {
             throw CommandFailure("--tasks \(tasks): a cost comparison needs test tasks with query labels")
         }
-        try RunGuards.refuseOversize(RunGuards.finiteEstimate(taskSet, width: width, depth: training.depth)
+        try RunGuards.refuseOversize(RunGuards.finiteEstimate(taskSet, width: width, run: training)
                                         .times(Double(methodList.count), .methods),
                                      outputFolder: out, flags: RunGuards.taskFileFlags)
         let architecture = try training.architecture()

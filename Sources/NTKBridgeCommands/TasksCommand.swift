@@ -98,14 +98,25 @@ struct TaskFamilyOptions: ParsableArguments {
         guard noise >= 0, noise.isFinite else { throw ValidationError("--noise must be a finite number ≥ 0, got \(noise)") }
     }
 
-    /// The memory and disk of a task set of these sizes, from a one-task probe draw (which gives
-    /// the family's input dimension, label width and points per support/query unit).
+    /// The memory and disk of a task set of these sizes. For classification a one-task probe draw
+    /// gives the input dimension, label width and points per support/query unit (C per class);
+    /// the seeded families are sized from the flags alone (their shared teacher weights m × d or
+    /// representation r × d included), before anything is drawn.
     func taskSetEstimate(_ family: TaskFamily, trainTasks: Int, testTasks: Int, support: Int, query: Int,
                          seed: UInt64) throws -> (estimate: ResourceEstimate, points: Double) {
-        let probe = try draw(family, trainTasks: 1, testTasks: 0, support: 1, query: 1, seed: seed, checkCollapse: false)
-        let perUnit = Double(probe.train[0].supportCount)   // C for C-way classification, else 1
+        var dimension = Double(dim ?? (self.dataIsSinusoid(family) ? 2 : 8)), labels = Double(outputs), perUnit = 1.0
+        if case .classification = family {
+            let probe = try draw(family, trainTasks: 1, testTasks: 0, support: 1, query: 1, seed: seed, checkCollapse: false)
+            (dimension, labels, perUnit) = (Double(probe.inputDimension), Double(probe.labelWidth), Double(probe.train[0].supportCount))
+        }
         let points = (Double(trainTasks) + Double(testTasks)) * (Double(support) + Double(query)) * perUnit
-        return (.taskSet(points: points, dimension: Double(probe.inputDimension), outputs: Double(probe.labelWidth)), points)
+        let shared = ResourceEstimate(memoryBytes: 8 * (Double(features) + Double(rank)) * dimension, drivenBy: [.dimension])
+        return (.taskSet(points: points, dimension: dimension, outputs: labels) + shared, points)
+    }
+
+    private func dataIsSinusoid(_ family: TaskFamily) -> Bool {
+        if case .sinusoid = family { return true }
+        return false
     }
 
     /// Draws the tasks, naming the flag when the draw overflows or the inputs collapse.
