@@ -229,7 +229,7 @@ struct ClosenessCommand: ParsableCommand {
     private func configurationDescription(_ settings: ClosenessSweepSettings) -> String {
         let f = familyOptions
         return ["family=\(family)", "dim=\(f.dim.map(String.init) ?? "-")", "outputs=\(f.outputs)", "features=\(f.features)",
-                "rank=\(f.rank)", "noise=\(f.noise)", "x-scale=\(f.xScale)", "data=\(f.data ?? "-")", "ways=\(f.ways)",
+                "rank=\(f.rank)", "noise=\(f.noise)", "x-scale=\(f.xScale)", "data=\(f.data.map { (try? ContentHash.of(file: $0)) ?? $0 } ?? "-")", "ways=\(f.ways)",
                 "test-class-fraction=\(f.testClassFraction)", "train-tasks=\(trainTasks)", "test-tasks=\(testTasks)",
                 "support=\(support)", "query=\(query)", "activation=\(settings.architecture.activation)", "w-std=\(network.weightStd)",
                 "b-std=\(network.biasStd)", "out-w-std=\(network.readoutWeightStd.map { "\($0)" } ?? "-")",
