@@ -3,7 +3,7 @@ import InfiniteWidth
 
 /// The flags that describe a network, shared by every command that builds one.
 struct ArchitectureOptions: ParsableArguments {
-    @Option(name: .customLong("activation"), help: ArgumentHelp("Activation: \(Activation.acceptedNames).", valueName: "act"))
+    @Option(name: .customLong("activation"), help: ArgumentHelp("Activation (required, except by predict --kernel-dir): \(Activation.acceptedNames).", valueName: "act"))
     var givenActivation: String?
 
     /// The activation's name. Optional only for `predict --kernel-dir`; `architecture(depth:)` requires it.

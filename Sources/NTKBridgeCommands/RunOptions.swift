@@ -5,7 +5,7 @@ import InfiniteWidth
 /// The flags of a predictor or a training run: the network and its depth, the inner and outer
 /// loops, and the MTL options (shared by `predict`, `finite`, `convergence` and `cost`).
 struct RunOptions: ParsableArguments {
-    @Option(name: .customLong("depth"), help: ArgumentHelp("L, the number of hidden layers.", valueName: "L"))
+    @Option(name: .customLong("depth"), help: ArgumentHelp("L, the number of hidden layers (required, except by predict --kernel-dir).", valueName: "L"))
     var givenDepth: Int?
 
     /// L. Optional only for `predict --kernel-dir`; `architecture()` requires it.
