@@ -5,7 +5,8 @@ import InfiniteWidth
 /// The flags of a predictor or a training run: the network and its depth, the inner and outer
 /// loops, and the MTL options (shared by `predict`, `finite`, `convergence` and `cost`).
 struct RunOptions: ParsableArguments {
-    @Option(name: .customLong("depth"), help: ArgumentHelp("L, the number of hidden layers (required, except by predict --kernel-dir).", valueName: "L"))
+    @Option(name: .customLong("depth"), parsing: .unconditional,
+            help: ArgumentHelp("L, the number of hidden layers (required, except by predict --kernel-dir).", valueName: "L"))
     var givenDepth: Int?
 
     /// L. Optional only for `predict --kernel-dir`; `architecture()` requires it.
@@ -15,6 +16,10 @@ struct RunOptions: ParsableArguments {
     @OptionGroup var innerLoop: InnerLoopOptions
     @OptionGroup var outerLoop: OuterLoopOptions
     @OptionGroup var multitask: MTLOptions
+
+    func validate() throws {
+        try FlagBounds.require(givenDepth, atLeast: 1, atMost: Architecture.maximumDepth, "--depth", why: FlagBounds.depthLimitReason)
+    }
 
     func architecture() throws -> Architecture {
         guard let givenDepth else { throw ValidationError("--depth L is required: the number of hidden layers") }
