@@ -26,9 +26,8 @@ struct CompareCommand: ParsableCommand {
     var out: String?
 
     func run() throws {
-        func resolved(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
-        if let out, [predictions, reference].map(resolved).contains(resolved(out)) {
-            throw ValidationError("--out \(out) is one of the files being compared; choose another path")
+        if let out {
+            try RunGuards.refuseCollisions(inputs: [("A.csv", predictions), ("B.csv", reference)], outputs: [("--out", out)])
         }
         let comparison = try PredictionComparison(try PredictionFile.read(predictions), file: predictions,
                                                   reference: try PredictionFile.read(reference), referenceFile: reference)

@@ -42,7 +42,10 @@ struct PredictCommand: ParsableCommand {
         }
         let (innerSolver, testSolver) = try options.innerLoop.solvers()
         let training = try options.outerLoop.training()
-        try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)], outputs: [("--out", out)])
+        let kernelFiles = kernelDirectory.map { folder in
+            KernelDirectory.names.flatMap { ["\(folder)/\($0).csv", "\(folder)/\($0).npy"] }.map { ("--kernel-dir", $0) }
+        } ?? []
+        try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)] + kernelFiles, outputs: [("--out", out)])
         let taskSet = try TaskSet(taskFile: tasks)
         guard !taskSet.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to predict") }
         try RunGuards.refuseOversize(RunGuards.predictorEstimate(taskSet, depths: 1, deepest: max(options.depth, 1)),

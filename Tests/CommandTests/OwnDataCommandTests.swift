@@ -260,5 +260,10 @@ final class OwnDataCommandTests: XCTestCase {
                             "--inner-steps", "0.01", "--kernel-dir", scratch.path("good"), "--depth", "2", "--out",
                             scratch.path("q.csv")])
         XCTAssertTrue(both?.contains("--kernel-dir") == true, both ?? "accepted")
+        let before = try String(contentsOfFile: scratch.path("good/ntk.csv"), encoding: .utf8)
+        let overwrite = failure(["predict", "--tasks", taskFile, "--method", "mtl", "--inner", "continuous", "--inner-rate", "1",
+                                 "--inner-steps", "0.01", "--kernel-dir", scratch.path("good"), "--out", scratch.path("good/ntk.csv")])
+        XCTAssertTrue(overwrite?.contains("--kernel-dir") == true, overwrite ?? "accepted")
+        XCTAssertEqual(try String(contentsOfFile: scratch.path("good/ntk.csv"), encoding: .utf8), before, "an input was overwritten")
     }
 }
