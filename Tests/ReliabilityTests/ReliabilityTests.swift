@@ -125,6 +125,10 @@ final class ReliabilityTests: XCTestCase {
 
     func testCollapsedInputsAreRefused() throws {
         try refused(["tasks"] + sinusoid + ["--x-scale", "1e-200", "--seed", "0", "--out", "x.json"], ["--x-scale", "zero norm"])
+        try refused(["tasks"] + sinusoid + ["--x-scale", "1e300", "--seed", "0", "--out", "x.json"], ["--x-scale", "the same point"])
+        try refused(["closeness"] + sinusoid + ["--x-scale", "1e300", "--activation", "relu", "--depths", "1", "--inner-times", "1",
+                                                "--out", "c"], ["--x-scale", "the same point"])
+        try succeeds(["tasks"] + sinusoid + ["--x-scale", "1e6", "--seed", "0", "--out", "ok.json"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.path("x.json")))
     }
 
