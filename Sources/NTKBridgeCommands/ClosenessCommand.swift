@@ -86,8 +86,11 @@ struct ClosenessCommand: ParsableCommand {
     @Flag(name: .customLong("no-figures"), help: "Skip the gnuplot figures.")
     var noFigures = false
 
+    @OptionGroup var sharding: ShardOptions
+
     func run() throws {
         let settings = try sweepSettings()
+        let shard = try sharding.parsed()
         let taskFamily = try familyOptions.family(named: family)
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -95,13 +98,24 @@ struct ClosenessCommand: ParsableCommand {
         let configuration = configurationDescription()
         let comments = Provenance.comments(commandLine: CommandLine.arguments, seeds: "\(seed)…\(seed + UInt64(seeds) - 1)",
                                            configuration: configuration)
+        let rowsPerDepth = settings.innerTimes.count * settings.headCorrelations.count * settings.methods.count
+        if let shard {
+            guard Set(settings.depths).count == settings.depths.count else {
+                throw ValidationError("--depths: a sharded sweep needs each depth once, got \(depths)")
+            }
+            try claimShardFolder(shardManifest(shard, configuration: configuration, rowsPerDepth: rowsPerDepth),
+                                 folder: out, table: "closeness.csv")
+        }
         var table = try ResumableTable.open(tablePath, columns: ClosenessReport.columns, configuration: configuration,
                                             comments: comments)
-        let rowsPerSeed = settings.depths.count * settings.innerTimes.count * settings.headCorrelations.count * settings.methods.count
-        let progress = ProgressReporter(label: "closeness", total: seeds * settings.depths.count)
+        let ownDepths = (0..<seeds).map { k in settings.depths.indices.filter { shard?.owns(k * settings.depths.count + $0) ?? true } }
+        let progress = ProgressReporter(label: "closeness", total: ownDepths.reduce(0) { $0 + $1.count })
         var failures: [Int: String] = [:]   // depth → the first failure met there
         for s in seed..<(seed + UInt64(seeds)) {
-            if table.values(of: "seed").filter({ $0 == "\(s)" }).count == rowsPerSeed {
+            var settings = settings
+            settings.depths = ownDepths[Int(s - seed)].map { settings.depths[$0] }
+            if settings.depths.isEmpty { continue }
+            if table.values(of: "seed").filter({ $0 == "\(s)" }).count == settings.depths.count * rowsPerDepth {
                 progress.advance(by: settings.depths.count, note: "seed \(s) (already in \(tablePath))")
                 continue
             }
@@ -120,7 +134,24 @@ struct ClosenessCommand: ParsableCommand {
         for (depth, failure) in failures.sorted(by: { $0.key < $1.key }) {
             progress.note("depth \(depth): some distances are undefined (see the failure column of \(tablePath)): \(failure)")
         }
+        if let shard {
+            print("closeness: shard \(shard) complete → \(out); join the shards with `ntkbridge merge DIR… --out DIR`")
+            return
+        }
         try writeSummary(table: table, settings: settings, comments: comments)
+    }
+
+    /// The manifest of a shard: points enumerated seed by seed, depth by depth (the row order of
+    /// closeness.csv), and the figure title the merge needs.
+    private func shardManifest(_ shard: SweepShard, configuration: String, rowsPerDepth: Int) -> ShardManifest {
+        ShardManifest(command: "closeness", shard: shard, points: seeds * depths.split(separator: ",").count,
+                      sweep: "seeds=\(seed)…\(seed + UInt64(seeds) - 1) depths=\(depths)", configuration: configuration,
+                      facts: ["setting": figureSetting, "seed-count": "\(seeds)", "first-seed": "\(seed)", "depths": depths,
+                              "rows-per-point": "\(rowsPerDepth)"])
+    }
+
+    var figureSetting: String {
+        "\(family), \(network.activation), σ_w = \(String(format: "%.3g", network.weightStd)), σ_b = \(String(format: "%.3g", network.biasStd))"
     }
 
     private func writeSummary(table: CSVTable, settings: ClosenessSweepSettings, comments: [String]) throws {
@@ -130,7 +161,7 @@ struct ClosenessCommand: ParsableCommand {
         try ClosenessReport.summaryTable(summary, comments: comments).write(to: out + "/summary.csv")
         try ClosenessReport.ratesTable(summary, comments: comments).write(to: out + "/rates.csv")
         try ClosenessReport.localSlopesTable(summary, comments: comments).write(to: out + "/local_slopes.csv")
-        let setting = "\(family), \(network.activation), σ_w = \(String(format: "%.3g", network.weightStd)), σ_b = \(String(format: "%.3g", network.biasStd))"
+        let setting = figureSetting
         if !noFigures {
             do {
                 try ClosenessReport.renderFigures(summary, in: out, setting: setting)

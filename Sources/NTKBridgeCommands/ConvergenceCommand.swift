@@ -44,7 +44,10 @@ struct ConvergenceCommand: ParsableCommand {
     @Flag(name: .customLong("no-figures"), help: "Skip the gnuplot figures.")
     var noFigures = false
 
+    @OptionGroup var sharding: ShardOptions
+
     func run() throws {
+        let shard = try sharding.parsed()
         let widthList = try parsePositiveIntegers(widths, flag: "--widths")
         let methodList = try parseFiniteMethods(methods, flag: "--methods")
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
@@ -59,12 +62,22 @@ struct ConvergenceCommand: ParsableCommand {
         let configuration = "tasks=\(tasks) methods=\(methods) " + training.configuration
         let comments = Provenance.comments(commandLine: CommandLine.arguments, seeds: "\(seed)…\(seed + UInt64(seeds) - 1)",
                                            configuration: configuration)
+        let setting = "\(training.network.activation), depth \(training.depth), \(taskSet.train.count) tasks"
+        if let shard {
+            // Points enumerated width by width, seed by seed: the row order of convergence.csv.
+            let manifest = ShardManifest(command: "convergence", shard: shard, points: widthList.count * seeds,
+                                         sweep: "widths=\(widths) seeds=\(seed)…\(seed + UInt64(seeds) - 1)", configuration: configuration,
+                                         facts: ["setting": setting, "seed-count": "\(seeds)", "first-seed": "\(seed)",
+                                                 "methods": methods, "analytic-mtl-vs-anil": csvCell(reference.mtlToANIL)])
+            try claimShardFolder(manifest, folder: out, table: "convergence.csv")
+        }
         var table = try ResumableTable.open(tablePath, columns: ConvergenceReport.columns, configuration: configuration,
                                             comments: comments)
         var done = ConvergenceReport.measurements(table, methods: methodList)
-        let progress = ProgressReporter(label: "convergence", total: widthList.count * seeds * methodList.count)
-        for width in widthList {
-            for s in seed..<(seed + UInt64(seeds)) {
+        let ownPoints = shard?.points(of: widthList.count * seeds).count ?? widthList.count * seeds
+        let progress = ProgressReporter(label: "convergence", total: ownPoints * methodList.count)
+        for (w, width) in widthList.enumerated() {
+            for s in seed..<(seed + UInt64(seeds)) where shard?.owns(w * seeds + Int(s - seed)) ?? true {
                 if done.contains(where: { $0.width == width && $0.seed == s }) {
                     progress.advance(by: methodList.count, note: "width \(width), seed \(s) (already in \(tablePath))")
                     continue
@@ -79,10 +92,13 @@ struct ConvergenceCommand: ParsableCommand {
                 try table.write(to: tablePath)
             }
         }
+        if let shard {
+            print("convergence: shard \(shard) complete → \(out); join the shards with `ntkbridge merge DIR… --out DIR`")
+            return
+        }
         let wanted = done.filter { widthList.contains($0.width) && $0.seed >= seed && $0.seed < seed + UInt64(seeds) }
         let summary = ConvergenceSummary(wanted, analyticMTLToANIL: reference.mtlToANIL)
         try ConvergenceReport.summaryTable(summary, comments: comments).write(to: out + "/summary.csv")
-        let setting = "\(training.network.activation), depth \(training.depth), \(taskSet.train.count) tasks"
         if !noFigures {
             do { try ConvergenceReport.renderFigures(summary, in: out, setting: setting) } catch {
                 FileHandle.standardError.write(Data("convergence: figures skipped: \(error)\n".utf8))
