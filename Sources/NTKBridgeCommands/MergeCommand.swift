@@ -121,7 +121,33 @@ struct MergeCommand: ParsableCommand {
     }
 
     private func mergeCost(_ shards: [ShardMerge.Shard], comments: [String]) throws {
-        throw CommandFailure("merge: cost shards are not supported yet")
+        let first = shards[0]
+        let methodList = try parseFiniteMethods(try fact("methods", first), flag: "methods")
+        let columns = ["method", "step", "seconds", "outer_loss", "test_loss"]
+        let rows = try ShardMerge.rows(of: shards, table: "curves.csv", columns: columns, point: { row in
+            FiniteMethod(rawValue: row[0]).flatMap { methodList.firstIndex(of: $0) }
+        }, complete: { _, rows in !rows.isEmpty })
+        var costs = CSVTable(columns: ["method", "outer_rate"])
+        for shard in shards {
+            let path = shard.folder + "/cost.csv"
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ShardError.unfinished(folder: shard.folder, shard: "\(shard.manifest.shard)", donePoints: 0,
+                                            points: shard.manifest.ownPoints.count)
+            }
+            for row in try CSVTable.read(path).rows where row.count >= 2 { costs.append([row[0], row[1]]) }
+        }
+        let runs = CostReport.runs(curves: CSVTable(columns: columns, rows: rows), costs: costs)
+        guard runs.count == methodList.count else {
+            throw CommandFailure("merge: the shards' cost.csv files lack the outer rate of some method")
+        }
+        let target = first.manifest.facts["target-test-loss"].flatMap(Double.init) ?? CostReport.defaultTarget(runs)
+        let setting = try fact("setting", first)
+        try AtomicOutput.writeDirectory(at: out) { staging in
+            try CSVTable(columns: columns, comments: comments, rows: rows).write(to: staging + "/curves.csv")
+            try CostReport.costTable(runs, target: target, comments: comments).write(to: staging + "/cost.csv")
+            if !noFigures { renderFigures { try CostReport.renderFigure(runs, in: staging, setting: setting) } }
+        }
+        print(CostReport.text(runs, target: target, title: "cost: \(setting), \(shards.count) shards merged → \(out)"), terminator: "")
     }
 
     private func renderFigures(_ render: () throws -> Void) {

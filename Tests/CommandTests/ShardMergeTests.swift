@@ -150,4 +150,29 @@ final class ShardMergeTests: XCTestCase {
         XCTAssertEqual(merged.map(comparable), full.map(comparable))
         XCTAssertEqual(try dataLines("merged/summary.csv"), try dataLines("full/summary.csv"))
     }
+
+    /// Cost: the methods are the points; the merged curves are the unsharded run's apart from the
+    /// wall-clock seconds, and a resumed shard skips the methods it has trained.
+    func testShardedCostMergesAndResumes() throws {
+        let tasks = try TaskFamily.teacher(dimension: 3, outputs: 1, features: 8)
+            .tasks(trainTasks: 3, testTasks: 2, support: 3, query: 4, seed: 9)
+        let taskFile = try scratch.write(tasks.taskFileText(), to: "t.json")
+        let arguments = ["cost", "--tasks", taskFile, "--width", "16", "--depth", "2", "--activation", "relu", "--inner", "discrete",
+                         "--inner-rate", "0.1", "--inner-steps", "2", "--meta-rate", "0.05", "--meta-steps", "4",
+                         "--test-loss-every", "2", "--no-figures"]
+        try succeed(arguments + ["--out", scratch.path("full")])
+        let folders = (0..<3).map { scratch.path("k\($0)") }
+        for (i, folder) in folders.enumerated() { try succeed(arguments + ["--shard", "\(i)/3", "--out", folder]) }
+        let again = try run(arguments + ["--shard", "0/3", "--out", folders[0]])
+        XCTAssertTrue(again.standardError.contains("already in"), again.standardError)
+        try succeed(["merge"] + folders + ["--out", scratch.path("merged")])
+        func withoutSeconds(_ lines: [String]) -> [String] {
+            lines.map { $0.split(separator: ",", omittingEmptySubsequences: false).enumerated().filter { $0.offset != 2 }
+                .map { String($0.element) }.joined(separator: ",") }
+        }
+        let full = try dataLines("full/curves.csv")
+        XCTAssertEqual(Set(full.dropFirst().map { $0.prefix { $0 != "," } }), ["mtl", "anil", "maml", "fomaml"])
+        XCTAssertEqual(withoutSeconds(try dataLines("merged/curves.csv")), withoutSeconds(full))
+        XCTAssertEqual(try CSVTable.read(scratch.path("merged/cost.csv")).values(of: "method"), ["mtl", "anil", "maml", "fomaml"])
+    }
 }
