@@ -3,6 +3,7 @@ import FiniteWidth
 import Foundation
 import Paradigms
 import Reports
+import Studies
 
 /// `ntkbridge merge`: joins the folders of a sharded sweep (`--shard i/N`) into what the
 /// unsharded run writes: the same data rows in the same order, and the summaries and figures
