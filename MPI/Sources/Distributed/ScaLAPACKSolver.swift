@@ -1,5 +1,6 @@
 import CMPI
 import FewShot
+import Foundation
 import LinearAlgebra
 
 /// The outer system h(M)·B of `TrainingTime.apply` solved by ScaLAPACK on a process grid, with
@@ -27,6 +28,8 @@ public struct ScaLAPACKSolver: OuterSystemSolver {
         if let (row, column) = m.firstNonFinite() {
             throw LinearAlgebraError.nonFinite(matrix: matrixName, row: row, column: column)
         }
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { reportTime(since: start, size: m.rows) }
         let nb = blockSize(m.rows)
         var a = BlockCyclicMatrix(scattering: m, grid: grid, blockSize: nb)
         var rhs = BlockCyclicMatrix(scattering: b, grid: grid, blockSize: nb)
@@ -37,6 +40,12 @@ public struct ScaLAPACKSolver: OuterSystemSolver {
         case .gradientFlow, .gradientDescent:
             return try spectralApply(time, &a, rhs, matrixName: matrixName)
         }
+    }
+
+    /// With NTKBRIDGE_MPI_TIMING=1, rank 0 prints `outer_solve_seconds: <s> n=<n>` (for `make bench-mpi`).
+    private func reportTime(since start: UInt64, size: Int) {
+        guard ProcessInfo.processInfo.environment["NTKBRIDGE_MPI_TIMING"] == "1", Communicator.isRoot else { return }
+        print("outer_solve_seconds: \(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9) n=\(size)")
     }
 
     private func choleskySolve(_ a: inout BlockCyclicMatrix, _ b: inout BlockCyclicMatrix, matrixName: String,
