@@ -131,6 +131,7 @@ struct MergeCommand: ParsableCommand {
         var costs = CSVTable(columns: ["method", "outer_rate"])
         for shard in shards {
             let path = shard.folder + "/cost.csv"
+            if shard.manifest.ownPoints.isEmpty { continue }
             guard FileManager.default.fileExists(atPath: path) else {
                 throw ShardError.unfinished(folder: shard.folder, shard: "\(shard.manifest.shard)", donePoints: 0,
                                             points: shard.manifest.ownPoints.count)

@@ -49,6 +49,7 @@ public enum ShardMerge {
         for shard in shards {
             let path = shard.folder + "/" + name
             guard FileManager.default.fileExists(atPath: path) else {
+                if shard.manifest.ownPoints.isEmpty { continue }   // more shards than points: nothing to do
                 throw ShardError.unfinished(folder: shard.folder, shard: "\(shard.manifest.shard)", donePoints: 0,
                                             points: shard.manifest.ownPoints.count)
             }

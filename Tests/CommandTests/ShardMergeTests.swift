@@ -115,6 +115,17 @@ final class ShardMergeTests: XCTestCase {
         XCTAssertTrue(reuse.standardError.contains("holds shard 0/3"), reuse.standardError)
     }
 
+    /// More shards than points: the extra shards have nothing to do and merge all the same.
+    func testMoreShardsThanPoints() throws {
+        var small = closeness.map { $0 == "1,3,6" ? "1,3" : $0 }   // 1 seed × 2 depths
+        small[small.firstIndex(of: "--seeds")! + 1] = "1"
+        try succeed(small + ["--out", scratch.path("full")])
+        let folders = (0..<3).map { scratch.path("e\($0)") }
+        for (i, folder) in folders.enumerated() { try succeed(small + ["--shard", "\(i)/3", "--out", folder]) }
+        try succeed(["merge"] + folders + ["--out", scratch.path("merged")])
+        XCTAssertEqual(try dataLines("merged/closeness.csv"), try dataLines("full/closeness.csv"))
+    }
+
     func testMalformedShardIsRefusedWithTheReason() throws {
         let cases = [("0/0", "N must be at least 1"), ("-1/2", "0 ≤ i < N"), ("2/2", "got i = 2"), ("1/-3", "at least 1"),
                      ("1", "not a shard i/N"), ("a/b", "not a shard i/N"), ("1/2/3", "not a shard i/N")]
