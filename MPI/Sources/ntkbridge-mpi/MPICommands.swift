@@ -14,7 +14,8 @@ enum MPICommands {
           kernel    the kernels of `ntkbridge kernel`, their rows dealt block-cyclically to the P processes
                     and written by all of them into the same files, bit-identical to the serial command
           predict   `ntkbridge predict` with the outer system (Φ or Θ_MTL) solved by ScaLAPACK on a
-                    process grid: square by default (P = 1, 4, 9, …), or --grid RxC with R·C = P
+                    process grid: the most nearly square R × C by default, --grid RxC with R·C = P,
+                    or --grid square (P = 1, 4, 9, … only)
 
         See Docs/scaling.md.
         """

@@ -103,7 +103,8 @@ final class MPIAgreementTests: XCTestCase {
         for (name, kase) in try cases("predictors") {
             let tasks = scratch.appendingPathComponent("\(name)_tasks.json").path
             try JSONSerialization.data(withJSONObject: kase["tasks"]!).write(to: URL(fileURLWithPath: tasks))
-            let layouts: [(Int, [String])] = ["p01", "p03", "p04"].contains(name) ? [(4, []), (2, ["--grid", "1x2"])] : [(4, [])]
+            // -np 4: the default 2 × 2 grid; -np 2: the default 1 × 2 and, for three cases, 2 × 1 given.
+            let layouts: [(Int, [String])] = [(4, []), (2, [])] + (["p01", "p03", "p04"].contains(name) ? [(2, ["--grid", "2x1"])] : [])
             for run in kase["runs"] as! [[String: Any]] {
                 let method = run["method"] as! String
                 func arguments(_ out: String) -> [String] {
@@ -139,7 +140,7 @@ final class MPIAgreementTests: XCTestCase {
         let arguments = (run["cli_args"] as! [String]).map {
             $0.replacingOccurrences(of: "{tasks}", with: tasks).replacingOccurrences(of: "{out}", with: "p.csv")
         }
-        let refused = try mpirun(2, arguments)
+        let refused = try mpirun(2, arguments + ["--grid", "square"])
         XCTAssertNotEqual(refused.status, 0)
         XCTAssertTrue(refused.output.contains("square number of processes") && refused.output.contains("run with 1 or 4")
                       && refused.output.contains("--grid 1x2"), refused.output)
