@@ -10,7 +10,10 @@ import PackageDescription
 /// The toolkit's root package, one folder up (its identity is its folder's name).
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
 let rootIdentity = root.lastPathComponent
-let openMPI = "/usr/lib/x86_64-linux-gnu/openmpi"
+/// Debian's OpenMPI folder (include/ and lib/) for this machine's multiarch triple.
+let openMPI = ["x86_64-linux-gnu", "aarch64-linux-gnu", "powerpc64le-linux-gnu", "s390x-linux-gnu"]
+    .map { "/usr/lib/\($0)/openmpi" }
+    .first { FileManager.default.fileExists(atPath: $0 + "/include/mpi.h") } ?? "/usr/lib/x86_64-linux-gnu/openmpi"
 
 let package = Package(
     name: "NTKBridgeMPI",
