@@ -54,7 +54,7 @@ struct MergeCommand: ParsableCommand {
     private func seedRange(_ m: ShardManifest) -> String {
         guard let first = m.facts["first-seed"].flatMap(UInt64.init), let count = m.facts["seed-count"].flatMap(UInt64.init),
               count >= 1 else { return m.facts["first-seed"] ?? "-" }
-        return "\(first)…\(first + count - 1)"
+        return "\(first)…\(first &+ (count - 1))"
     }
 
     private func fact(_ key: String, _ shard: ShardMerge.Shard) throws -> String {
@@ -73,9 +73,10 @@ struct MergeCommand: ParsableCommand {
         }
         let depthIndex = Dictionary(depthList.enumerated().map { ($0.element!, $0.offset) }) { a, _ in a }
         let rows = try ShardMerge.rows(of: shards, table: "closeness.csv", columns: ClosenessReport.columns, point: { row in
-            guard let seed = UInt64(row[0]), seed >= firstSeed, seed - firstSeed < UInt64(seedCount),
+            // Seeds run s, s+1, … with wrap-around past 2⁶⁴ − 1 (as the sweep draws them).
+            guard let seed = UInt64(row[0]), seed &- firstSeed < UInt64(seedCount),
                   let depth = Int(row[1]), let d = depthIndex[depth] else { return nil }
-            return Int(seed - firstSeed) * depthList.count + d
+            return Int(seed &- firstSeed) * depthList.count + d
         }, complete: { _, rows in rows.count == rowsPerPoint })
         let table = CSVTable(columns: ClosenessReport.columns, comments: comments, rows: rows)
         let summary = ClosenessSummary(rows.compactMap(ClosenessReport.record))
@@ -103,8 +104,8 @@ struct MergeCommand: ParsableCommand {
         let columns = ConvergenceReport.columns
         let rows = try ShardMerge.rows(of: shards, table: "convergence.csv", columns: columns, point: { row in
             guard let width = Int(row[0]), let w = widthList.firstIndex(of: width), let seed = UInt64(row[1]),
-                  seed >= firstSeed, seed - firstSeed < UInt64(seedCount) else { return nil }
-            return w * seedCount + Int(seed - firstSeed)
+                  seed &- firstSeed < UInt64(seedCount) else { return nil }
+            return w * seedCount + Int(seed &- firstSeed)
         }, complete: { _, rows in
             ConvergenceReport.measurements(CSVTable(columns: columns, rows: rows), methods: methodList).count == 1
         })

@@ -35,10 +35,10 @@ final class ShardMergeTests: XCTestCase {
             .filter { !$0.hasPrefix("#") }
     }
 
-    private func shardClosenessRuns(count: Int, prefix: String, extra: [String] = []) throws -> [String] {
+    private func shardClosenessRuns(count: Int, prefix: String, arguments: [String]? = nil) throws -> [String] {
         let folders = (0..<count).map { "\(prefix)\($0)" }
         for (i, folder) in folders.enumerated() {
-            try succeed(closeness + extra + ["--shard", "\(i)/\(count)", "--out", scratch.path(folder)])
+            try succeed((arguments ?? closeness) + ["--shard", "\(i)/\(count)", "--out", scratch.path(folder)])
         }
         return folders.map(scratch.path)
     }
@@ -90,7 +90,7 @@ final class ShardMergeTests: XCTestCase {
 
     func testMismatchedMissingAndDuplicateShardsAreRefused() throws {
         let folders = try shardClosenessRuns(count: 3, prefix: "a")
-        let other = try shardClosenessRuns(count: 3, prefix: "b", extra: ["--inner-times", "0.01,2"])
+        let other = try shardClosenessRuns(count: 3, prefix: "b", arguments: closeness.map { $0 == "0.01,1" ? "0.01,2" : $0 })
         let cases: [([String], [String])] = [
             ([folders[0], folders[2]], ["shard 1/3 is missing"]),
             ([folders[0], folders[1], folders[2], folders[2]], ["shard 2/3 is given twice"]),
