@@ -52,6 +52,8 @@ MPI_INSTALLED = ( for p in $(MPI_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || ex
 ## ntkbridge-mpi: the separate package MPI/ against OpenMPI and ScaLAPACK (installed if missing).
 mpi: mpi-deps toolchain
 	$(SWIFT) build -c $(CONFIG) --product ntkbridge
+	@# SwiftPM keeps the build plan of MPI/ when files are added to the root package: re-plan.
+	@rm -f MPI/.build/$(CONFIG).yaml MPI/.build/$(CONFIG)/description.json
 	$(SWIFT) build -c $(CONFIG) --package-path MPI
 
 ## ntkbridge-mpi under mpirun -np 2 and -np 4 against the serial command (loopback).
