@@ -5,16 +5,25 @@ SWIFT        ?= swift
 CONFIG       ?= release
 APT_PACKAGES := libopenblas-dev liblapacke-dev libgsl-dev pkg-config gnuplot-nox
 BIN          := .build/$(CONFIG)
+# The MPI product (make mpi) only: OpenMPI and ScaLAPACK from Debian.
+MPI_PACKAGES := libopenmpi-dev libscalapack-openmpi-dev openmpi-bin
+MPI_BIN      := MPI/.build/$(CONFIG)
 QUICK        ?=
 
-.PHONY: all deps toolchain build test bench reproduce fuzz clean
+.PHONY: all deps mpi-deps install-packages toolchain build test bench reproduce fuzz clean mpi mpi-test bench-mpi
 
 all: build
 
 ## Install the Debian packages the toolkit links against (and gnuplot for figures), if missing.
 deps:
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(APT_PACKAGES)"
+
+mpi-deps:
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(MPI_PACKAGES)"
+
+install-packages:
 	@missing=""; \
-	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else \
 	    echo "make deps: missing Debian packages:$$missing. Install them as root (apt-get install$$missing), then run make again." >&2; \
@@ -31,9 +40,30 @@ build: deps toolchain
 	$(SWIFT) build -c $(CONFIG)
 
 ## Unit, reference-vector and command-line tests (release build: the numerics are tested as they run).
+## The MPI tests run too when OpenMPI and ScaLAPACK are installed (then they must pass).
 test: deps toolchain
 	$(SWIFT) build --build-tests -c $(CONFIG)
 	$(SWIFT) test --skip-build -c $(CONFIG)
+	@if $(MPI_INSTALLED); then $(MAKE) --no-print-directory mpi-test; \
+	else echo "make test: OpenMPI/ScaLAPACK not installed, MPI tests skipped (make mpi installs them)"; fi
+
+MPI_INSTALLED = ( for p in $(MPI_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || exit 1; done; command -v mpirun >/dev/null )
+
+## ntkbridge-mpi: the separate package MPI/ against OpenMPI and ScaLAPACK (installed if missing).
+mpi: mpi-deps toolchain
+	$(SWIFT) build -c $(CONFIG) --product ntkbridge
+	@# SwiftPM keeps the build plan of MPI/ when files are added to the root package: re-plan.
+	@rm -f MPI/.build/$(CONFIG).yaml MPI/.build/$(CONFIG)/description.json
+	$(SWIFT) build -c $(CONFIG) --package-path MPI
+
+## ntkbridge-mpi under mpirun -np 2 and -np 4 against the serial command (loopback).
+mpi-test: mpi
+	$(SWIFT) build --build-tests -c $(CONFIG) --package-path MPI
+	$(SWIFT) test --skip-build -c $(CONFIG) --package-path MPI
+
+## Strong scaling of ntkbridge-mpi on 1, 2 and 4 processes (kernel n = 8000, Φ solve).
+bench-mpi: mpi
+	NTKBRIDGE="$(BIN)/ntkbridge" NTKBRIDGE_MPI="$(MPI_BIN)/ntkbridge-mpi" Experiments/cluster/bench-mpi.sh
 
 ## Benchmarks, each beside a reference measured in the same run.
 bench: deps toolchain
@@ -70,4 +100,4 @@ fuzz: deps toolchain
 	done; exit $$status
 
 clean:
-	rm -rf .build .build-fuzz
+	rm -rf .build .build-fuzz MPI/.build

@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "NTKBridge", targets: [
             "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth", "Studies", "Reports",
         ]),
+        // The command layer, for the MPI product built by `make mpi` (MPI/Package.swift).
+        .library(name: "NTKBridgeCommands", targets: ["NTKBridgeCommands"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -91,6 +91,8 @@ struct ClosenessCommand: ParsableCommand {
     @Flag(name: .customLong("no-figures"), help: "Skip the gnuplot figures.")
     var noFigures = false
 
+    @OptionGroup var sharding: ShardOptions
+
     func validate() throws {
         try FlagBounds.require(trainTasks, atLeast: 1, "--train-tasks")
         try FlagBounds.require(testTasks, atLeast: 1, "--test-tasks")
@@ -101,6 +103,7 @@ struct ClosenessCommand: ParsableCommand {
     }
 
     func run() throws {
+        let shard = try sharding.parsed()
         guard (family == nil) != (tasks == nil) else {
             throw ValidationError("give exactly one of --family F (a task set drawn per seed) and --tasks T.json (one task set)")
         }
@@ -132,12 +135,26 @@ struct ClosenessCommand: ParsableCommand {
         let configuration = SweepSettings(text: try configurationDescription(settings))
         let comments = Provenance.comments(commandLine: CommandLine.arguments, seeds: "\(seed)…\(seedValues.last!)",
                                            configuration: configuration.text)
+        let rowsPerDepth = settings.innerTimes.count * settings.headCorrelations.count * settings.methods.count
+        if let shard {
+            guard Set(settings.depths).count == settings.depths.count else {
+                throw ValidationError("--depths: a sharded sweep needs each depth once, got \(depths)")
+            }
+            try claimShardFolder(shardManifest(shard, configuration: configuration.text, rowsPerDepth: rowsPerDepth,
+                                               lastSeed: seedValues.last!),
+                                 folder: out, table: "closeness.csv")
+        }
         var table = try ResumableTable.open(tablePath, columns: ClosenessReport.columns, settings: configuration,
                                             comments: comments, mayChange: "--seed and --seeds")
-        let progress = ProgressReporter(label: "closeness", total: seeds * settings.depths.count)
+        // A shard computes the points p = seed index × #depths + depth index with p ≡ i (mod N).
+        let ownDepths = (0..<seeds).map { k in settings.depths.indices.filter { shard?.owns(k * settings.depths.count + $0) ?? true } }
+        let progress = ProgressReporter(label: "closeness", total: ownDepths.reduce(0) { $0 + $1.count })
         var failures: [Int: String] = [:]   // depth → the first failure met there
-        for s in seedValues {
-            if table.values(of: "seed").filter({ $0 == "\(s)" }).count == rowsPerSeed {
+        for (k, s) in seedValues.enumerated() {
+            var settings = settings
+            settings.depths = ownDepths[k].map { settings.depths[$0] }
+            if settings.depths.isEmpty { continue }
+            if table.values(of: "seed").filter({ $0 == "\(s)" }).count == settings.depths.count * rowsPerDepth {
                 progress.advance(by: settings.depths.count, note: "seed \(s) (already in \(tablePath))")
                 continue
             }
@@ -157,7 +174,24 @@ struct ClosenessCommand: ParsableCommand {
         for (depth, failure) in failures.sorted(by: { $0.key < $1.key }) {
             progress.note("depth \(depth): some distances are undefined (see the failure column of \(tablePath)): \(failure)")
         }
+        if let shard {
+            print("closeness: shard \(shard) complete → \(out); join the shards with `ntkbridge merge DIR… --out DIR`")
+            return
+        }
         try writeSummary(table: table, settings: settings, seeds: Set(seedValues), comments: comments)
+    }
+
+    /// The manifest of a shard: points enumerated seed by seed, depth by depth (the row order of
+    /// closeness.csv), and the figure title the merge needs.
+    private func shardManifest(_ shard: SweepShard, configuration: String, rowsPerDepth: Int, lastSeed: UInt64) -> ShardManifest {
+        ShardManifest(command: "closeness", shard: shard, points: seeds * depths.split(separator: ",").count,
+                      sweep: "seeds=\(seed)…\(lastSeed) depths=\(depths)", configuration: configuration,
+                      facts: ["setting": figureSetting, "seed-count": "\(seeds)", "first-seed": "\(seed)", "depths": depths,
+                              "rows-per-point": "\(rowsPerDepth)"])
+    }
+
+    var figureSetting: String {
+        "\(family ?? tasks!), \(network.activation), σ_w = \(String(format: "%.3g", network.weightStd)), σ_b = \(String(format: "%.3g", network.biasStd))"
     }
 
     private func writeSummary(table: CSVTable, settings: ClosenessSweepSettings, seeds wanted: Set<UInt64>, comments: [String]) throws {
@@ -166,7 +200,7 @@ struct ClosenessCommand: ParsableCommand {
         try ClosenessReport.summaryTable(summary, comments: comments).write(to: out + "/summary.csv")
         try ClosenessReport.ratesTable(summary, comments: comments).write(to: out + "/rates.csv")
         try ClosenessReport.localSlopesTable(summary, comments: comments).write(to: out + "/local_slopes.csv")
-        let setting = "\(family ?? tasks!), \(network.activation), σ_w = \(String(format: "%.3g", network.weightStd)), σ_b = \(String(format: "%.3g", network.biasStd))"
+        let setting = figureSetting
         if !noFigures {
             do {
                 try ClosenessReport.renderFigures(summary, in: out, setting: setting)
