@@ -41,12 +41,14 @@ public struct Architecture: Sendable, Equatable {
     /// σ_b,out of the readout.
     public let readoutBiasStd: Double
     public let parameterization: Parameterization
+    /// The convolutional layers and readout (nil: fully connected).
+    public let convolution: Convolution?
 
     /// Validates and builds an architecture. The readout σ's default to the hidden ones;
     /// the defaults σ_w = √2, σ_b = 0 are critical ReLU.
     public init(depth: Int, activation: Activation, weightStd: Double = 2.0.squareRoot(), biasStd: Double = 0,
                 readoutWeightStd: Double? = nil, readoutBiasStd: Double? = nil,
-                parameterization: Parameterization = .ntk) throws {
+                parameterization: Parameterization = .ntk, convolution: Convolution? = nil) throws {
         guard depth >= 1 else { throw ArchitectureError.invalidDepth(depth) }
         let named: [(String, Double)] = [("--w-std", weightStd), ("--b-std", biasStd),
                                          ("--out-w-std", readoutWeightStd ?? weightStd),
@@ -57,6 +59,9 @@ public struct Architecture: Sendable, Equatable {
         if case let .standard(width) = parameterization, width < 1 {
             throw ArchitectureError.invalidWidth(width)
         }
+        if convolution != nil, parameterization != .ntk {
+            throw ConvolutionError.unsupportedParameterization(parameterization.description)
+        }
         self.depth = depth
         self.activation = activation
         self.weightStd = weightStd
@@ -64,13 +69,14 @@ public struct Architecture: Sendable, Equatable {
         self.readoutWeightStd = readoutWeightStd ?? weightStd
         self.readoutBiasStd = readoutBiasStd ?? biasStd
         self.parameterization = parameterization
+        self.convolution = convolution
     }
 
     /// The same network with another depth (every other setting kept).
     public func withDepth(_ newDepth: Int) throws -> Architecture {
         try Architecture(depth: newDepth, activation: activation, weightStd: weightStd, biasStd: biasStd,
                          readoutWeightStd: readoutWeightStd, readoutBiasStd: readoutBiasStd,
-                         parameterization: parameterization)
+                         parameterization: parameterization, convolution: convolution)
     }
 }
 

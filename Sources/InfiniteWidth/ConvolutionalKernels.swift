@@ -1,0 +1,66 @@
+import LinearAlgebra
+
+/// The exact infinite-width kernels (NNGP, NTK, head, body) of a convolutional architecture:
+/// the layer list of `KernelLayer` run over tiles of pairs.
+///
+/// Cost per pair: H·W·(2(Kh + Kw) + dual map)·L with a flatten readout (same-pixel sites only),
+/// (H·W)²·(2(Kh + Kw) + dual map)·L with global average pooling (every pixel pair). Memory is
+/// bounded: a tile of pairs sharing one row point holds its sites for at most `tileBudget`
+/// values per buffer (three buffers per worker), so the n²·(H·W)² array is never formed. Tiles
+/// run on all cores; a symmetric call computes the upper triangle and mirrors it.
+struct ConvolutionalKernels {
+    let architecture: Architecture
+    let convolution: Convolution
+    let maps: ConvolutionalDualMaps
+
+    /// Values per tile buffer (Σ, Θ, scratch each): 8 MB.
+    static let tileBudget = 1 << 20
+
+    init(_ architecture: Architecture, _ convolution: Convolution, quadrature: QuadratureRule) {
+        self.architecture = architecture
+        self.convolution = convolution
+        maps = ConvolutionalDualMaps(architecture.activation, quadrature: quadrature)
+    }
+
+    /// The kernels at every depth in `depths` (sorted, distinct, ≥ 1) from one pass.
+    func kernels(_ x1: Matrix, _ x2: Matrix?, readoutDepths: [Int]) throws -> [Int: NetworkKernels] {
+        try convolution.validate(inputDimension: x1.columns, set: "X1")
+        if let x2 { try convolution.validate(inputDimension: x2.columns, set: "X2") }
+        let deepest = readoutDepths.last!
+        let hidden = KernelLayer.hiddenLayers(architecture, depth: deepest)
+        let sites = SpatialSites(convolution, paired: convolution.readout == .globalAveragePool)
+        let points1 = PixelVariances(x1, convolution: convolution, layers: hidden, maps: maps)
+        let points2 = x2.map { PixelVariances($0, convolution: convolution, layers: hidden, maps: maps) } ?? points1
+        let (n1, n2) = (x1.rows, x2?.rows ?? x1.rows)
+        let capacity = max(1, min(n2, Self.tileBudget / sites.count))
+        let tiles = (0..<n1).flatMap { i in
+            stride(from: x2 == nil ? i : 0, to: n2, by: capacity).map { PairTile(row: i, columns: $0..<min(n2, $0 + capacity)) }
+        }
+        let outputs = Matrix.producing(3 * readoutDepths.count, rows: n1, columns: n2) { pointers in
+            let engine = ConvolutionalTileEngine(
+                convolution: convolution, sites: sites, maps: maps, hidden: hidden,
+                readout: KernelLayer.readoutLayers(architecture, convolution), readoutDepths: readoutDepths,
+                x1: x1, x2: x2 ?? x1, points1: points1, points2: points2, isSymmetric: x2 == nil,
+                outputs: SharedPointers(pointers), sitePixels: (0..<sites.count).map(sites.pixels(ofSite:)),
+                diagonalSites: sites.diagonalSites)
+            BLASBackend.withThreadCount(1) {
+                ParallelLoop.forEachChunk(count: tiles.count, cost: { Double(tiles[$0].columns.count) }) {
+                    engine.run(tiles[$0], capacity: capacity)
+                }
+            }
+            if x2 == nil {
+                for pointer in pointers { Matrix.mirrorUpperTriangle(pointer, size: n1) }
+            }
+        }
+        var result: [Int: NetworkKernels] = [:]
+        for (k, depth) in readoutDepths.enumerated() {
+            let (nngp, ntk, body) = (outputs[3 * k], outputs[3 * k + 1], outputs[3 * k + 2])
+            guard nngp.allFinite, ntk.allFinite, body.allFinite else {
+                throw KernelInputError.nonFiniteKernel(
+                    depth: depth, hint: "reduce the weight or bias standard deviations, the input scale, or the depth")
+            }
+            result[depth] = NetworkKernels(depth: depth, nngp: nngp, ntk: ntk, head: nngp, body: body)
+        }
+        return result
+    }
+}
