@@ -89,6 +89,10 @@ struct ClosenessCommand: ParsableCommand {
     func run() throws {
         let settings = try sweepSettings()
         let taskFamily = try familyOptions.family(named: family)
+        if network.conv != nil {
+            let probe = try taskFamily.tasks(trainTasks: 1, testTasks: 1, support: 1, query: 1, seed: seed)
+            try network.checkInputDimension(probe.inputDimension, of: "--family \(family)")
+        }
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let tablePath = out + "/closeness.csv"
@@ -202,7 +206,7 @@ struct ClosenessCommand: ParsableCommand {
     /// Everything that determines the rows of one seed, for matching a resumed run.
     private func configurationDescription() -> String {
         let f = familyOptions
-        return ["family=\(family)", "dim=\(f.dim.map(String.init) ?? "-")", "outputs=\(f.outputs)", "features=\(f.features)",
+        return (["family=\(family)", "dim=\(f.dim.map(String.init) ?? "-")", "outputs=\(f.outputs)", "features=\(f.features)",
                 "rank=\(f.rank)", "noise=\(f.noise)", "x-scale=\(f.xScale)", "data=\(f.data ?? "-")", "ways=\(f.ways)",
                 "test-class-fraction=\(f.testClassFraction)", "train-tasks=\(trainTasks)", "test-tasks=\(testTasks)",
                 "support=\(support)", "query=\(query)", "activation=\(network.activation)", "w-std=\(network.weightStd)",
@@ -213,7 +217,8 @@ struct ClosenessCommand: ParsableCommand {
                 "test-adaptation=\(testAdaptation)", "meta-time=\(outerLoop.metaTime.map { "\($0)" } ?? "inf")",
                 "meta-rate=\(outerLoop.metaRate.map { "\($0)" } ?? "-")", "meta-steps=\(outerLoop.metaSteps.map(String.init) ?? "-")",
                 "diag-reg=\(outerLoop.diagonalRegularization)", "head-correlations=\(headCorrelations)", "mtl-data=\(mtlData)",
-                "new-head=\(newHead)", "methods=\(methods)"].joined(separator: " ")
+                "new-head=\(newHead)", "methods=\(methods)"]
+            + (network.conv == nil ? [] : [network.convolutionConfiguration])).joined(separator: " ")
     }
 }
 

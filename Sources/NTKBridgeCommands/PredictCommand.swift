@@ -36,6 +36,7 @@ struct PredictCommand: ParsableCommand {
         let (innerSolver, testSolver) = try options.innerLoop.solvers()
         let training = try options.outerLoop.training()
         let taskSet = try TaskSet(taskFile: tasks)
+        try options.network.checkInputDimension(taskSet.inputDimension, of: "--tasks \(tasks)")
         guard !taskSet.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to predict") }
         let kernels = try TaskKernels(tasks: taskSet, architecture: architecture, quadrature: try options.network.quadratureRule())
         let predictions: [Matrix]
