@@ -18,7 +18,7 @@ struct PixelVariances: Sendable {
 
     init(_ x: Matrix, convolution: Convolution, layers: [KernelLayer], maps: ConvolutionalDualMaps) {
         let n = x.rows, pixels = convolution.pixels, c = convolution.channels
-        let sites = SpatialSites(convolution, paired: false)
+        let sites = OffsetClass(convolution, offsetY: 0, offsetX: 0)
         var state = [Double](repeating: 0, count: pixels * n)
         x.withUnsafeBufferPointer { xs in
             for i in 0..<n {

@@ -1,46 +1,51 @@
-/// The spatial sites at which a convolutional kernel state holds one covariance per pair of
-/// inputs, and the convolution of such a state.
+import CNumerics
+
+/// The spatial sites of a convolutional kernel state, in independent offset classes.
 ///
-/// With a flatten readout only same-pixel covariances Σ(x_i, x_j)[p, p] are needed (sites = the
-/// H·W pixels p); with global average pooling all pixel pairs Σ[p, p'] are (sites = the (H·W)²
-/// pairs). A site is indexed (vertical position, horizontal position) with
+/// A pair of images has one covariance per pixel pair (p, p') = ((y, x), (y', x')). A filter tap
+/// (dy, dx) moves both pixels by the same offset, so it never changes the offset
+/// (δy, δx) = (y − y', x − x'): the pixel pairs split into classes of one offset each, and every
+/// layer — the convolution, and the elementwise dual maps — maps each class to itself. Each
+/// class is a small image of its own, convolved with the same filter:
 ///
-///     same pixel:   vertical y,            horizontal x              site = y·W + x
-///     pixel pairs:  vertical (y, y'),      horizontal (x, x')        site = (y·H + y')·W² + x·W + x'
+///     SAME padding:  class δy holds the rows y with y, y − δy both in [0, H) (H − |δy| of them); a
+///                    tap leaving that range reads zero (one of the two pixels is padding).
+///     CIRCULAR:      class δy (mod H) holds all H rows, y' = y − δy mod H; taps wrap around.
 ///
-/// so that a filter tap (dy, dx), which moves both pixels of a pair by the same offset, moves a
-/// site by whole runs: the convolution is two passes (vertical taps, then horizontal taps) of
-/// contiguous vector additions over the pairs stored at each site.
-struct SpatialSites: Sendable {
-    /// One spatial axis (height or width): its positions and, for each position and filter tap,
-    /// the position the tap reads (−1 beyond a zero-padded border).
+/// and likewise for the columns. A flatten readout needs the class (0, 0) only — the same-pixel
+/// covariances Σ[p, p]; global average pooling needs all (2H − 1)(2W − 1) classes (H·W of them
+/// with circular padding), (H·W)² sites in all. A state is processed one class at a time, so
+/// its memory is one class (at most H·W sites) per pair, whatever the readout.
+struct OffsetClass: Sendable {
+    /// One axis of a class: its positions, the pixel coordinates (u of p, u' of p') of each, and
+    /// for each position and filter tap the position that the tap reads (−1: padding).
     struct Axis: Sendable {
         let positions: Int
         let taps: Int
-        /// source[position·taps + tap]
-        let source: [Int]
-        /// The pixel coordinates of a position: (u, u) for same-pixel sites, (u, u') for pairs.
         let first: [Int]
         let second: [Int]
+        let source: [Int]
 
-        init(extent: Int, filter: Int, padding: Convolution.Padding, paired: Bool) {
+        init(extent: Int, offset: Int, filter: Int, padding: Convolution.Padding) {
             let radius = filter / 2
-            positions = paired ? extent * extent : extent
-            taps = filter
-            first = (0..<positions).map { paired ? $0 / extent : $0 }
-            second = (0..<positions).map { paired ? $0 % extent : $0 }
-            func shifted(_ u: Int, _ d: Int) -> Int? {
-                let v = u + d
-                switch padding {
-                case .same: return (0..<extent).contains(v) ? v : nil
-                case .circular: return ((v % extent) + extent) % extent
-                }
+            switch padding {
+            case .same:
+                positions = extent - abs(offset)
+                first = (0..<positions).map { $0 + max(0, offset) }
+            case .circular:
+                positions = extent
+                first = Array(0..<extent)
             }
+            second = first.map { (($0 - offset) % extent + extent) % extent }
+            taps = filter
             var source = [Int](repeating: -1, count: positions * filter)
-            for a in 0..<positions {
+            for u in 0..<positions {
                 for t in 0..<filter {
-                    guard let u = shifted(first[a], t - radius), let v = shifted(second[a], t - radius) else { continue }
-                    source[a * filter + t] = paired ? u * extent + v : u
+                    let v = u + t - radius
+                    switch padding {
+                    case .same: if (0..<positions).contains(v) { source[u * filter + t] = v }
+                    case .circular: source[u * filter + t] = (v % positions + positions) % positions
+                    }
                 }
             }
             self.source = source
@@ -49,66 +54,59 @@ struct SpatialSites: Sendable {
 
     let vertical: Axis
     let horizontal: Axis
-    let imageWidth: Int
-    /// True for pixel-pair sites (global average pooling).
-    let paired: Bool
+    /// p and p' of every site (site = vertical position · horizontal positions + horizontal position).
+    let firstPixel: [Int]
+    let secondPixel: [Int]
 
-    init(_ convolution: Convolution, paired: Bool) {
-        vertical = Axis(extent: convolution.imageHeight, filter: convolution.filterHeight,
-                        padding: convolution.padding, paired: paired)
-        horizontal = Axis(extent: convolution.imageWidth, filter: convolution.filterWidth,
-                          padding: convolution.padding, paired: paired)
-        imageWidth = convolution.imageWidth
-        self.paired = paired
+    init(_ convolution: Convolution, offsetY: Int, offsetX: Int) {
+        vertical = Axis(extent: convolution.imageHeight, offset: offsetY, filter: convolution.filterHeight,
+                        padding: convolution.padding)
+        horizontal = Axis(extent: convolution.imageWidth, offset: offsetX, filter: convolution.filterWidth,
+                          padding: convolution.padding)
+        let (v, h, w) = (vertical, horizontal, convolution.imageWidth)
+        firstPixel = (0..<v.positions).flatMap { a in (0..<h.positions).map { v.first[a] * w + h.first[$0] } }
+        secondPixel = (0..<v.positions).flatMap { a in (0..<h.positions).map { v.second[a] * w + h.second[$0] } }
+    }
+
+    /// The classes a readout needs: (0, 0) for flatten, every offset for global average pooling.
+    static func classes(of convolution: Convolution) -> [OffsetClass] {
+        guard convolution.readout == .globalAveragePool else { return [OffsetClass(convolution, offsetY: 0, offsetX: 0)] }
+        func offsets(_ extent: Int) -> [Int] {
+            convolution.padding == .same ? Array(-(extent - 1)...(extent - 1)) : Array(0..<extent)
+        }
+        return offsets(convolution.imageHeight).flatMap { dy in
+            offsets(convolution.imageWidth).map { OffsetClass(convolution, offsetY: dy, offsetX: $0) }
+        }
     }
 
     var count: Int { vertical.positions * horizontal.positions }
 
-    /// The pixels (p, p') of site s (p = p' for same-pixel sites), p = y·W + x.
-    func pixels(ofSite s: Int) -> (Int, Int) {
-        let a = s / horizontal.positions, b = s % horizontal.positions
-        return (vertical.first[a] * imageWidth + horizontal.first[b],
-                vertical.second[a] * imageWidth + horizontal.second[b])
-    }
-
-    /// The sites whose two pixels coincide.
-    var diagonalSites: [Int] { (0..<count).filter { let (p, q) = pixels(ofSite: $0); return p == q } }
-
-    /// state ← scale·Σ_taps state[shifted] + shift (+ addend, if given, at the same index), for a
-    /// state of `count` sites × `pairs` values; `scratch` holds as many values.
+    /// state ← scale·Σ_taps state[shifted] + shift (+ addend at the same index, if given), for a
+    /// state of `count` sites × `pairs` values; `scratch` holds as many values. Two passes of
+    /// run sums (vertical taps, then horizontal taps) in `CNumerics`.
     func convolve(_ state: UnsafeMutablePointer<Double>, pairs: Int, scale: Double, shift: Double,
                   addend: UnsafePointer<Double>?, scratch: UnsafeMutablePointer<Double>) {
         let run = horizontal.positions * pairs
-        // Vertical taps: whole rows of horizontal positions move together.
-        for a in 0..<vertical.positions {
-            let out = scratch + a * run
-            out.update(repeating: 0, count: run)
-            for t in 0..<vertical.taps {
-                let s = vertical.source[a * vertical.taps + t]
-                if s >= 0 { Self.add(state + s * run, into: out, count: run) }
-            }
-        }
-        // Horizontal taps, then the affine map.
-        for a in 0..<vertical.positions {
-            for b in 0..<horizontal.positions {
-                let out = state + a * run + b * pairs
-                out.update(repeating: 0, count: pairs)
-                for t in 0..<horizontal.taps {
-                    let s = horizontal.source[b * horizontal.taps + t]
-                    if s >= 0 { Self.add(scratch + a * run + s * pairs, into: out, count: pairs) }
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Double>?.self, capacity: max(vertical.taps, horizontal.taps)) { sources in
+            for a in 0..<vertical.positions {
+                var count = 0
+                for t in 0..<vertical.taps where vertical.source[a * vertical.taps + t] >= 0 {
+                    sources[count] = UnsafePointer(state + vertical.source[a * vertical.taps + t] * run)
+                    count += 1
                 }
-                if let addend {
-                    let extra = addend + a * run + b * pairs
-                    for k in 0..<pairs { out[k] = scale * out[k] + shift + extra[k] }
-                } else {
-                    for k in 0..<pairs { out[k] = scale * out[k] + shift }
+                ntkb_sum_runs(run, sources.baseAddress!, count, 1, 0, nil, scratch + a * run)
+            }
+            for a in 0..<vertical.positions {
+                for b in 0..<horizontal.positions {
+                    var count = 0
+                    for t in 0..<horizontal.taps where horizontal.source[b * horizontal.taps + t] >= 0 {
+                        sources[count] = UnsafePointer(scratch + a * run + horizontal.source[b * horizontal.taps + t] * pairs)
+                        count += 1
+                    }
+                    let offset = a * run + b * pairs
+                    ntkb_sum_runs(pairs, sources.baseAddress!, count, scale, shift, addend.map { $0 + offset }, state + offset)
                 }
             }
         }
-    }
-
-    @inline(__always)
-    static func add(_ source: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count: Int) {
-        for k in 0..<count { out[k] += source[k] }
     }
 }

@@ -140,18 +140,22 @@ final class ConvolutionalKernelIdentityTests: XCTestCase {
         }
     }
 
-    /// Global average pooling on a 16×16 image holds 65 536 pixel pairs per pair of images: a
-    /// tile takes only 16 columns, so a 20-point kernel runs in many tiles. Its blocks equal
-    /// kernels computed alone.
-    func testTiledGlobalAveragePoolingEqualsBlocksComputedAlone() throws {
-        let conv = try Convolution(filterHeight: 3, filterWidth: 3, imageHeight: 16, imageWidth: 16, channels: 1,
-                                   padding: .same, readout: .globalAveragePool)
-        let recursion = KernelRecursion(try Self.architecture(.erf, depth: 1, conv))
-        let x = Self.randomImages(20, 256, seed: 7)
-        let full = try recursion.kernels(x)
-        let rows = x.rows(17..<20), columns = x.rows(0..<2)
-        let alone = try recursion.kernels(rows, columns)
-        XCTAssertLessThan(Self.worst(full.block(rows: 17..<20, columns: 0..<2), alone), 1e-13)
+    /// A 32×32 image leaves room for 16 pairs per tile (16 K values per buffer), so a 20-point
+    /// kernel runs in several tiles per row; global average pooling on 16×16 runs 961 offset
+    /// classes per tile. Blocks of both equal kernels computed alone.
+    func testTiledKernelsEqualBlocksComputedAlone() throws {
+        for (size, readout, n) in [(32, Convolution.Readout.flatten, 20), (16, .globalAveragePool, 6)] {
+            let conv = try Convolution(filterHeight: 3, filterWidth: 3, imageHeight: size, imageWidth: size, channels: 1,
+                                       padding: .same, readout: readout)
+            let recursion = KernelRecursion(try Self.architecture(.erf, depth: 2, conv))
+            let x = Self.randomImages(n, size * size, seed: 7)
+            let full = try recursion.kernels(x)
+            let rows = (n - 3)..<n, columns = 0..<2
+            let alone = try recursion.kernels(x.rows(rows), x.rows(columns))
+            XCTAssertLessThan(Self.worst(full.block(rows: rows, columns: columns), alone), 1e-13, "\(readout)")
+            let corner = try recursion.kernels(x.rows(0..<1), x.rows((n - 1)..<n))
+            XCTAssertLessThan(Self.worst(full.block(rows: 0..<1, columns: (n - 1)..<n), corner), 1e-13, "\(readout)")
+        }
     }
 
     func testInputsThatAreNotImagesAreRefused() throws {

@@ -53,4 +53,14 @@ void ntkb_erf_dual(size_t n, double qi, double root_qi, const double *qj, const 
 void ntkb_gelu_dual(size_t n, double qi, double root_qi, const double *qj, const double *root_qj,
                     const double *sigma, double *sigma_hat, double *sigma_dot);
 
+// Convolutional kernel engine (convolution_sums.c).
+
+/// out[k] = scale·Σ_s sources[s][k] + shift (+ addend[k] if addend is not NULL), k < n: the
+/// filter taps of a convolution summed over runs of pairs. `out` may not alias a source.
+void ntkb_sum_runs(size_t n, const double *const *sources, size_t count, double scale, double shift,
+                   const double *addend, double *out);
+
+/// inout[k] *= factor[k], k < n.
+void ntkb_multiply_runs(size_t n, const double *factor, double *inout);
+
 #endif
