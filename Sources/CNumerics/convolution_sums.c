@@ -43,6 +43,55 @@ void ntkb_sum_runs(size_t n, const double *const *sources, size_t count, double 
     sum_runs_scalar(done, n, sources, count, scale, shift, addend, out);
 }
 
-void ntkb_multiply_runs(size_t n, const double *factor, double *inout) {
-    for (size_t k = 0; k < n; k++) inout[k] *= factor[k];
+static void determinant_scalar(size_t start, size_t n, double root_qi, const double *root_qj, const double *sigma,
+                               double *det) {
+    for (size_t k = start; k < n; k++) {
+        const double r = root_qi * root_qj[k];
+        det[k] = (r - sigma[k]) * (r + sigma[k]);
+    }
+}
+
+static void update_scalar(size_t start, size_t n, const double *hat, const double *dot, double *sigma, double *theta) {
+    for (size_t k = start; k < n; k++) {
+        sigma[k] = hat[k];
+        theta[k] *= dot[k];
+    }
+}
+
+#if NTKB_HAVE_AVX2_PATH
+NTKB_AVX2 static size_t determinant_avx2(size_t n, double root_qi, const double *root_qj, const double *sigma,
+                                         double *det) {
+    const __m256d ri = _mm256_set1_pd(root_qi);
+    size_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        const __m256d r = _mm256_mul_pd(ri, _mm256_loadu_pd(root_qj + k)), s = _mm256_loadu_pd(sigma + k);
+        _mm256_storeu_pd(det + k, _mm256_mul_pd(_mm256_sub_pd(r, s), _mm256_add_pd(r, s)));
+    }
+    return k;
+}
+
+NTKB_AVX2 static size_t update_avx2(size_t n, const double *hat, const double *dot, double *sigma, double *theta) {
+    size_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        _mm256_storeu_pd(sigma + k, _mm256_loadu_pd(hat + k));
+        _mm256_storeu_pd(theta + k, _mm256_mul_pd(_mm256_loadu_pd(theta + k), _mm256_loadu_pd(dot + k)));
+    }
+    return k;
+}
+#endif
+
+void ntkb_pair_determinant(size_t n, double root_qi, const double *root_qj, const double *sigma, double *det) {
+    size_t done = 0;
+#if NTKB_HAVE_AVX2_PATH
+    if (ntkb_uses_avx2()) done = determinant_avx2(n, root_qi, root_qj, sigma, det);
+#endif
+    determinant_scalar(done, n, root_qi, root_qj, sigma, det);
+}
+
+void ntkb_activation_update(size_t n, const double *hat, const double *dot, double *sigma, double *theta) {
+    size_t done = 0;
+#if NTKB_HAVE_AVX2_PATH
+    if (ntkb_uses_avx2()) done = update_avx2(n, hat, dot, sigma, theta);
+#endif
+    update_scalar(done, n, hat, dot, sigma, theta);
 }

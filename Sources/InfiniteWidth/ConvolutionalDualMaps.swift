@@ -1,3 +1,5 @@
+import CNumerics
+
 /// The one place where the convolutional kernel engine calls the activation's dual maps
 /// (`DualActivation`): Σ̂ = E[φ(u)φ(v)] and Σ̇ = E[φ'(u)φ'(v)] for (u, v) ~ N(0, [[q_i, Σ], [Σ, q_j]]).
 ///
@@ -20,12 +22,7 @@ struct ConvolutionalDualMaps: Sendable {
     func pairs(count: Int, qi: Double, rootQi: Double, qj: UnsafePointer<Double>, rootQj: UnsafePointer<Double>,
                sigma: UnsafePointer<Double>, determinant: UnsafeMutablePointer<Double>,
                sigmaHat: UnsafeMutablePointer<Double>, sigmaDot: UnsafeMutablePointer<Double>) {
-        if dual.carriesDeterminant {
-            for k in 0..<count {
-                let r = rootQi * rootQj[k]
-                determinant[k] = (r - sigma[k]) * (r + sigma[k])
-            }
-        }
+        if dual.carriesDeterminant { ntkb_pair_determinant(count, rootQi, rootQj, sigma, determinant) }
         dual.pairs(count: count, qi: qi, rootQi: rootQi, qj: qj, rootQj: rootQj, sigma: sigma,
                    determinant: dual.carriesDeterminant ? UnsafePointer(determinant) : nil,
                    sigmaHat: sigmaHat, sigmaDot: sigmaDot, nextDeterminant: nil,

@@ -127,7 +127,7 @@ struct ConvolutionalTileEngine: @unchecked Sendable {
     private func activate(_ tile: PairTile, _ offsetClass: OffsetClass, _ ws: TileWorkspace, layer l: Int) {
         let pairs = tile.columns.count, i = tile.row, j0 = tile.columns.lowerBound
         let diagonalPair = isSymmetric && tile.columns.contains(i) ? i - j0 : nil
-        let n1 = points1.count, n2 = points2.count
+        let n1 = points1.count, n2 = points2.count, maps = self.maps
         points1.variance[l - 1].withUnsafeBufferPointer { q1 in
         points1.root[l - 1].withUnsafeBufferPointer { root1 in
         points2.variance[l - 1].withUnsafeBufferPointer { q2 in
@@ -144,8 +144,7 @@ struct ConvolutionalTileEngine: @unchecked Sendable {
                     ws.hat[diagonalPair!] = points1.hat[l - 1][p * n1 + i]
                     ws.dot[diagonalPair!] = points1.dot[l - 1][p * n1 + i]
                 }
-                sigma.update(from: ws.hat, count: pairs)
-                ntkb_multiply_runs(pairs, ws.dot, theta)
+                ntkb_activation_update(pairs, ws.hat, ws.dot, sigma, theta)
             }
         }
         }

@@ -60,7 +60,10 @@ void ntkb_gelu_dual(size_t n, double qi, double root_qi, const double *qj, const
 void ntkb_sum_runs(size_t n, const double *const *sources, size_t count, double scale, double shift,
                    const double *addend, double *out);
 
-/// inout[k] *= factor[k], k < n.
-void ntkb_multiply_runs(size_t n, const double *factor, double *inout);
+/// det[k] = (r − Σ_k)(r + Σ_k) with r = √qi·√qj[k]: q_i·q_j − Σ² without squaring the roots again.
+void ntkb_pair_determinant(size_t n, double root_qi, const double *root_qj, const double *sigma, double *det);
+
+/// The activation's update of a run: sigma[k] = hat[k], theta[k] *= dot[k].
+void ntkb_activation_update(size_t n, const double *hat, const double *dot, double *sigma, double *theta);
 
 #endif
