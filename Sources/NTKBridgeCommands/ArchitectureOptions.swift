@@ -21,7 +21,7 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(help: ArgumentHelp("ntk (Neural Tangents' default) or standard.", valueName: "ntk|standard"))
     var parameterization: String = "ntk"
 
-    @Option(help: ArgumentHelp("Hidden width h of a finite network; also required by --parameterization standard, "
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hidden width h of a finite network; also required by --parameterization standard, "
                                + "whose NTK grows with h.", valueName: "h"))
     var width: Int?
 
@@ -44,6 +44,10 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Readout of a convolutional network: flatten (default) or gap (global average pooling). "
                                + "Only with --conv.", valueName: "flatten|gap"))
     var readout: String?
+
+    func validate() throws {
+        try FlagBounds.require(width, atLeast: 1, "--width")
+    }
 
     /// The architecture at `depth`, or a ValidationError naming the flag.
     func architecture(depth: Int) throws -> Architecture {
