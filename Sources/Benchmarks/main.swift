@@ -4,9 +4,9 @@ import Foundation
 import LinearAlgebra
 
 AllocatorTuning.keepFreedMemoryForReuse()
-// `Benchmarks conv` runs the convolutional kernels alone.
-if CommandLine.arguments.dropFirst().first == "conv" {
-    try ConvolutionalKernelBenchmark.run()
+// `Benchmarks conv` runs the convolutional kernels alone (`conv-flatten`: without the long GAP case).
+if let section = CommandLine.arguments.dropFirst().first, section.hasPrefix("conv") {
+    try ConvolutionalKernelBenchmark.run(globalAveragePooling: section == "conv")
     exit(0)
 }
 try KernelBenchmark.run()
