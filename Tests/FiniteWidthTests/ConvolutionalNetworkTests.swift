@@ -77,6 +77,20 @@ final class ConvolutionalNetworkTests: XCTestCase {
         }
     }
 
+    /// The fully connected network refuses a convolutional architecture (the trainers are not
+    /// generalized to convolutions), and the convolutional network a fully connected one.
+    func testEachNetworkRefusesTheOtherKindOfArchitecture() throws {
+        let convolutional = try Self.architecture(.flatten, .same)
+        XCTAssertThrowsError(try FullyConnectedNetwork(architecture: convolutional, inputDimension: 24, width: 4, seed: 1)) {
+            XCTAssertEqual($0 as? FiniteWidthError, .convolutionalArchitecture)
+        }
+        let dense = try Architecture(depth: 2, activation: .relu)
+        XCTAssertThrowsError(try ConvolutionalNetwork(architecture: dense, channels: 4, seed: 1))
+        XCTAssertThrowsError(try ConvolutionalNetwork(architecture: convolutional, channels: 0, seed: 1))
+        XCTAssertThrowsError(try ConvolutionalNetwork(architecture: convolutional, channels: 2, seed: 1)
+            .outputs(Self.images(1, seed: 1).block(rows: 0..<1, columns: 0..<5)))
+    }
+
     static func slope(_ x: [Double], _ y: [Double]) -> Double {
         let mx = x.reduce(0, +) / Double(x.count), my = y.reduce(0, +) / Double(y.count)
         let sxy = zip(x, y).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
