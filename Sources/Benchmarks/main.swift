@@ -1,10 +1,18 @@
 // `make bench`: speed of the toolkit's hot paths, each printed beside a reference measured in
 // the same run (OpenBLAS dgemm of the same size, or the base kernel).
+import Foundation
 import LinearAlgebra
 
 AllocatorTuning.keepFreedMemoryForReuse()
+// `Benchmarks conv` runs the convolutional kernels alone (`conv-flatten`: without the long GAP case).
+if let section = CommandLine.arguments.dropFirst().first, section.hasPrefix("conv") {
+    try ConvolutionalKernelBenchmark.run(globalAveragePooling: section == "conv")
+    exit(0)
+}
 try KernelBenchmark.run()
 print()
 try PredictorBenchmark.run()
 print()
 try TrainingBenchmark.run()
+print()
+try ConvolutionalKernelBenchmark.run()

@@ -117,6 +117,11 @@ struct ClosenessCommand: ParsableCommand {
         }
         let settings = try sweepSettings(trainTaskCount: fixedTasks?.train.count ?? trainTasks)
         let taskFamily = try family.map { try familyOptions.family(named: $0) }
+        if network.conv != nil {
+            let dimension = try fixedTasks?.inputDimension
+                ?? taskFamily!.tasks(trainTasks: 1, testTasks: 1, support: 1, query: 1, seed: seed).inputDimension
+            try network.checkInputDimension(dimension, of: tasks.map { "--tasks \($0)" } ?? "--family \(family!)")
+        }
         try RunGuards.refuseCollisions(inputs: (familyOptions.data.map { [("--data", $0)] } ?? []) + (tasks.map { [("--tasks", $0)] } ?? []),
                                        outputs: RunGuards.folderOutputs("--out", out, files: ["closeness.csv", "summary.csv",
                                                                                               "rates.csv", "local_slopes.csv"]))
@@ -289,7 +294,8 @@ struct ClosenessCommand: ParsableCommand {
                 "test-adaptation=\(testAdaptation)", "meta-time=\(outerLoop.metaTime.map { "\($0)" } ?? "inf")",
                 "meta-rate=\(outerLoop.metaRate.map { "\($0)" } ?? "-")", "meta-steps=\(outerLoop.metaSteps.map(String.init) ?? "-")",
                 "diag-reg=\(outerLoop.diagonalRegularization)", "head-correlations=\(headCorrelations)", "mtl-data=\(mtlData)",
-                "new-head=\(newHead)", "methods=\(methods)"]).joined(separator: " ")
+                "new-head=\(newHead)", "methods=\(methods)"]
+            + (network.conv == nil ? [] : [network.convolutionConfiguration])).joined(separator: " ")
     }
 }
 
