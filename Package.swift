@@ -11,7 +11,7 @@ let package = Package(
     products: [
         .executable(name: "ntkbridge", targets: ["ntkbridge"]),
         .library(name: "NTKBridge", targets: [
-            "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth", "Reports",
+            "LinearAlgebra", "InfiniteWidth", "FewShot", "Datasets", "Paradigms", "FiniteWidth", "Reports",
         ]),
     ],
     dependencies: [
@@ -23,6 +23,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE"),
         .systemLibrary(name: "CGSL", path: "Sources/CGSL"),
+        .systemLibrary(name: "CZip", path: "Sources/CZip"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         // Hot elementwise loops (AVX2/FMA paths chosen at run time).
         .target(
             name: "CNumerics",
@@ -38,6 +40,7 @@ let package = Package(
             "LinearAlgebra", "InfiniteWidth",
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
+        .target(name: "Datasets", dependencies: ["LinearAlgebra", "FewShot", "CZip", "CPNG"]),
         .target(name: "Paradigms", dependencies: ["LinearAlgebra", "InfiniteWidth", "FewShot"]),
         .target(name: "FiniteWidth", dependencies: [
             "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "CNumerics", "CBLAS",
@@ -45,20 +48,21 @@ let package = Package(
         ]),
         .target(name: "Reports", dependencies: ["LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth"]),
         .target(name: "NTKBridgeCommands", dependencies: [
-            "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth", "Reports",
+            "LinearAlgebra", "InfiniteWidth", "FewShot", "Datasets", "Paradigms", "FiniteWidth", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ntkbridge", dependencies: ["NTKBridgeCommands", "LinearAlgebra"]),
         .executableTarget(name: "Benchmarks", dependencies: [
-            "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth", "CBLAS",
+            "LinearAlgebra", "InfiniteWidth", "FewShot", "Datasets", "Paradigms", "FiniteWidth", "CBLAS",
         ]),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "CBLAS"]),
         .testTarget(name: "InfiniteWidthTests", dependencies: ["InfiniteWidth", "LinearAlgebra", "TestSupport", "CNumerics"]),
-        .target(name: "TestSupport", dependencies: ["LinearAlgebra", "Reports", "FewShot"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LinearAlgebra", "Reports", "FewShot", "CZip"], path: "Tests/TestSupport"),
         .testTarget(name: "FewShotTests", dependencies: ["FewShot", "LinearAlgebra", "InfiniteWidth", "TestSupport"]),
         .testTarget(name: "ParadigmsTests", dependencies: ["Paradigms", "FewShot", "LinearAlgebra", "InfiniteWidth", "TestSupport"]),
         .testTarget(name: "FiniteWidthTests", dependencies: ["FiniteWidth", "LinearAlgebra", "InfiniteWidth", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "FewShot", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "CommandTests", dependencies: ["NTKBridgeCommands", "LinearAlgebra", "Reports", "TestSupport"]),
     ]
 )
