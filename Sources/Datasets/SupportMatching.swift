@@ -24,24 +24,35 @@ public enum SupportMatching: String, Sendable, CaseIterable {
                     + "the inputs have dimension \(tasks.inputDimension), not a square")
             }
         }
-        return tasks.test.map { task in
-            let supports = (0..<task.supportCount).map { task.supportInputs.row($0) }
-            let supportPoints = side > 0 ? supports.map { Self.inkedPoints($0, side: side) } : []
-            var f = Matrix(rows: task.queryCount, columns: task.supportLabels.columns)
-            for q in 0..<task.queryCount {
-                let x = task.queryInputs.row(q)
-                let distances: [Double]
-                if side > 0 {
-                    let points = Self.inkedPoints(x, side: side)
-                    distances = supportPoints.map { Self.modifiedHausdorff(points, $0) }
-                } else {
-                    distances = supports.map { s in zip(s, x).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
-                }
-                let best = distances.indices.min { distances[$0] < distances[$1] }!
-                for j in 0..<f.columns { f[q, j] = task.supportLabels[best, j] }
-            }
-            return f
+        let test = tasks.test, width = side
+        let slots = PredictionSlots(UnsafeMutableBufferPointer<Matrix>.allocate(capacity: test.count))
+        defer { slots.buffer.deallocate() }
+        ParallelLoop.forEachChunk(count: test.count) { range in
+            for t in range { (slots.buffer.baseAddress! + t).initialize(to: self.predictions(test[t], side: width)) }
         }
+        let result = Array(slots.buffer)
+        slots.buffer.baseAddress!.deinitialize(count: test.count)
+        return result
+    }
+
+    /// The predictions of one task (side > 0: Hausdorff on side × side images).
+    private func predictions(_ task: FewShotTask, side: Int) -> Matrix {
+        let supports = (0..<task.supportCount).map { task.supportInputs.row($0) }
+        let supportPoints = side > 0 ? supports.map { Self.inkedPoints($0, side: side) } : []
+        var f = Matrix(rows: task.queryCount, columns: task.supportLabels.columns)
+        for q in 0..<task.queryCount {
+            let x = task.queryInputs.row(q)
+            let distances: [Double]
+            if side > 0 {
+                let points = Self.inkedPoints(x, side: side)
+                distances = supportPoints.map { Self.modifiedHausdorff(points, $0) }
+            } else {
+                distances = supports.map { s in zip(s, x).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
+            }
+            let best = distances.indices.min { distances[$0] < distances[$1] }!
+            for j in 0..<f.columns { f[q, j] = task.supportLabels[best, j] }
+        }
+        return f
     }
 
     /// Row and column of each inked pixel, minus their mean.
@@ -72,4 +83,10 @@ public enum SupportMatching: String, Sendable, CaseIterable {
         }
         return max(meanClosest(a, b), meanClosest(b, a))
     }
+}
+
+/// One prediction matrix per task, each slot written by one worker only.
+private struct PredictionSlots: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Matrix>
+    init(_ buffer: UnsafeMutableBufferPointer<Matrix>) { self.buffer = buffer }
 }
