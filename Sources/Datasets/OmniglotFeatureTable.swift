@@ -1,3 +1,4 @@
+import Dispatch
 import LinearAlgebra
 
 /// The feature vectors of a set of Omniglot entries: each distinct entry is extracted once (on
@@ -7,28 +8,33 @@ struct OmniglotFeatureTable {
     private let rowOfEntry: [String: Int]
     private let features: [Double]
 
-    init(entries: [String], imageSize: Int, archives: inout OmniglotArchiveSet) throws(DatasetError) {
+    /// Extracts and decodes the distinct entries: each worker opens its own archive handles
+    /// (libzip handles are not shared between threads) and takes a contiguous share.
+    init(entries: [String], imageSize: Int, directory: String) throws(DatasetError) {
         var unique: [String] = [], row: [String: Int] = [:]
         for entry in entries where row[entry] == nil {
             row[entry] = unique.count
             unique.append(entry)
         }
-        var sources: [(archive: String, bytes: [UInt8])] = []
-        sources.reserveCapacity(unique.count)
-        for entry in unique {
-            let archive = try archives.archive(holding: entry)
-            sources.append((archive.path, try archive.contents(of: entry)))
-        }
-        let d = imageSize * imageSize
-        let values = UnsafeMutableBufferPointer<Double>.allocate(capacity: unique.count * d)
-        let failures = UnsafeMutableBufferPointer<DatasetError?>.allocate(capacity: unique.count)
+        let d = imageSize * imageSize, count = unique.count
+        let values = UnsafeMutableBufferPointer<Double>.allocate(capacity: count * d)
+        let failures = UnsafeMutableBufferPointer<DatasetError?>.allocate(capacity: count)
         failures.initialize(repeating: nil)
         defer { values.deallocate(); failures.deinitialize(); failures.deallocate() }
         let output = DecodingSlots(values: values, failures: failures)
-        let inputs = sources, names = unique
-        ParallelLoop.forEachChunk(count: unique.count) { range in
-            for i in range {
-                switch OmniglotFeatureTable.decode(inputs[i].bytes, archive: inputs[i].archive, entry: names[i], imageSize: imageSize) {
+        let names = unique, workers = max(1, min(ParallelLoop.workerCount, count / 64))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var archives = OmniglotArchiveSet(directory: directory)
+            for i in (count * worker / workers)..<(count * (worker + 1) / workers) {
+                let result: Result<[Double], DatasetError>
+                do throws(DatasetError) {
+                    let archive = try archives.archive(holding: names[i])
+                    result = OmniglotFeatureTable.decode(try archive.contents(of: names[i]), archive: archive.path, entry: names[i],
+                                                         imageSize: imageSize)
+                } catch {
+                    result = .failure(error)
+                }
+                switch result {
                 case let .success(x): for j in 0..<d { output.values[i * d + j] = x[j] }
                 case let .failure(error): output.failures[i] = error
                 }
@@ -61,7 +67,7 @@ struct OmniglotFeatureTable {
                 return .failure(.invalidEntry(archive: archive, entry: entry, reason: "is \(image.width)×\(image.height) pixels, "
                     + "expected \(OmniglotImage.side)×\(OmniglotImage.side)"))
             }
-            let means = OmniglotImage.blockMeans(ink: OmniglotImage.ink(image), size: imageSize)
+            let means = OmniglotImage.blockMeans(image, size: imageSize)
             guard let x = OmniglotImage.standardized(means) else {
                 return .failure(.invalidEntry(archive: archive, entry: entry, reason: "is uniform at \(imageSize)×\(imageSize) "
                     + "(no ink, or only ink), so it cannot be standardized"))

@@ -30,6 +30,24 @@ public enum OmniglotImage {
         return counts.map { Double($0) / area }
     }
 
+    /// The S × S block means of a decoded drawing's ink (gray < 128), in one pass.
+    public static func blockMeans(_ image: GrayscaleImage, size s: Int) -> [Double] {
+        precondition(image.width == side && image.height == side && side % s == 0)
+        let block = side / s
+        let blockOfColumn = (0..<side).map { $0 / block }
+        var counts = [Int](repeating: 0, count: s * s)
+        image.pixels.withUnsafeBufferPointer { pixels in
+            counts.withUnsafeMutableBufferPointer { counts in
+                for row in 0..<side {
+                    let base = (row / block) * s, offset = row * side
+                    for column in 0..<side where pixels[offset + column] < 128 { counts[base + blockOfColumn[column]] += 1 }
+                }
+            }
+        }
+        let area = Double(block * block)
+        return counts.map { Double($0) / area }
+    }
+
     /// x ↦ (x − μ)/σ with the vector's own mean and population standard deviation; nil when
     /// σ = 0 (a blank or fully inked image).
     public static func standardized(_ x: [Double]) -> [Double]? {

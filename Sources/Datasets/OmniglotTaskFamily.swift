@@ -86,8 +86,7 @@ public struct OmniglotTaskFamily: Sendable {
     public func tasks(trainTasks: Int, seed: UInt64) throws -> TaskSet {
         let (train, test) = try episodes(trainTasks: trainTasks, seed: seed)
         let episodes = train + test
-        var archives = OmniglotArchiveSet(directory: directory)
-        let features = try OmniglotFeatureTable(entries: episodes.flatMap(\.entries), imageSize: imageSize, archives: &archives)
+        let features = try OmniglotFeatureTable(entries: episodes.flatMap(\.entries), imageSize: imageSize, directory: directory)
         let tasks = episodes.map { $0.task(features: features, ways: ways) }
         return try TaskSet(train: Array(tasks[..<train.count]), test: Array(tasks[train.count...]))
     }
@@ -133,8 +132,7 @@ public struct OmniglotTaskFamily: Sendable {
 
     /// The feature vectors (`OmniglotImage`, S = `imageSize`) of archive entries, as rows.
     public func features(of entries: [String]) throws(DatasetError) -> Matrix {
-        var archives = OmniglotArchiveSet(directory: directory)
-        return try OmniglotFeatureTable(entries: entries, imageSize: imageSize, archives: &archives).matrix(entries)
+        try OmniglotFeatureTable(entries: entries, imageSize: imageSize, directory: directory).matrix(entries)
     }
 
     private func requireCharacters(_ pool: [OmniglotCharacter], for name: String) throws(DatasetError) {
