@@ -27,7 +27,7 @@ tasks_flags=$(flags Experiments/omniglot/tasks.flags)
 kernel_flags=$(flags Experiments/omniglot/kernel.flags)
 methods="mtl anil maml"
 if [ -n "${QUICK:-}" ]; then counts="5 10"; depths="1 2"; deep=10; grid_tau="1"; grid_time="1 inf"
-else counts="5 10 25 50"; depths="1 2 3 5 8"; deep=25; grid_tau="0.3 1 3"; grid_time="1 10 inf"; fi
+else counts="5 10 25 50"; depths="1 2 3 5 8"; deep=10; grid_tau="1 3 10"; grid_time="1 10 inf"; fi
 largest=${counts##* }
 meta_flag() { [ "$1" = inf ] && echo "" || echo "--meta-time $1"; }
 
