@@ -4,9 +4,7 @@ import LinearAlgebra
 ///
 /// For test task t with n query points and k outputs: accuracy_t = (1/n)·#{i : argmax_j f_ij =
 /// argmax_j y_ij} (the first index wins a tie) and mse_t = (1/(n·k))·Σ_ij (f_ij − y_ij)², the
-/// mean over every entry. Across the M tasks: the mean and a 95% confidence half-width
-/// 1.96·s/√M with s the sample standard deviation (divisor M − 1), the usual few-shot
-/// convention; zero when M = 1.
+/// mean over every entry.
 public struct ClassificationScores: Sendable, Equatable {
     public let accuracy: [Double]
     public let meanSquaredError: [Double]
@@ -43,14 +41,5 @@ public struct ClassificationScores: Sendable, Equatable {
         var best = 0
         for (i, v) in values.enumerated() where v > values[best] { best = i }
         return best
-    }
-
-    /// The mean and 95% confidence half-width of per-task values (see the type's comment).
-    public static func meanAndInterval(_ values: [Double]) -> (mean: Double, halfWidth: Double) {
-        let m = Double(values.count)
-        let mean = values.reduce(0, +) / m
-        guard values.count > 1 else { return (mean, 0) }
-        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (m - 1)
-        return (mean, 1.96 * (variance / m).squareRoot())
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import FewShot
 import Foundation
 import LinearAlgebra
+import Paradigms
 import Reports
 
 /// `ntkbridge evaluate`: classification accuracy and MSE of a prediction CSV on a task file's
@@ -42,10 +43,16 @@ struct EvaluateCommand: ParsableCommand {
             }
             try table.write(to: out)
         }
-        let accuracy = ClassificationScores.meanAndInterval(scores.accuracy)
-        let mse = ClassificationScores.meanAndInterval(scores.meanSquaredError)
         print("tasks \(scores.accuracy.count)")
-        print("accuracy \(accuracy.mean) ± \(accuracy.halfWidth) (95% CI)")
-        print("mse \(mse.mean) ± \(mse.halfWidth) (95% CI)")
+        for (name, values) in [("accuracy", scores.accuracy), ("mse", scores.meanSquaredError)] {
+            let statistics = SampleStatistics(values)
+            print("\(name) \(statistics.mean) ± \(Self.halfWidth95(statistics)) (95% CI)")
+        }
+    }
+
+    /// 1.96·s/√M with s the sample standard deviation (divisor M − 1), the usual few-shot
+    /// convention: s/√M = σ/√(M − 1) with σ the population one; zero for a single task.
+    static func halfWidth95(_ statistics: SampleStatistics) -> Double {
+        statistics.count > 1 ? 1.96 * statistics.standardDeviation / Double(statistics.count - 1).squareRoot() : 0
     }
 }

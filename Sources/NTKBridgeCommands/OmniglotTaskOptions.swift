@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import FewShot
+import Foundation
 
 /// The flags of `tasks --family omniglot` beyond the shared ones (--data, --ways, --support,
 /// --query, --train-tasks, --seed).
@@ -20,6 +21,13 @@ struct OmniglotTaskOptions: ParsableArguments {
     private static let flags = ["imageSize": "--image-size", "ways": "--ways", "support": "--support", "query": "--query",
                                 "support + query": "--support + --query", "episodes": "--test held-out:M",
                                 "test": "--test", "trainTasks": "--train-tasks"]
+
+    /// The archives in the data folder, as inputs an output must not overwrite.
+    static func archives(in data: String?) -> [(String, String)] {
+        guard let data else { return [] }
+        return ["images_background_small1.zip", "images_background_small2.zip", OmniglotTaskFamily.runsArchiveName]
+            .map { ("--data", (data as NSString).appendingPathComponent($0)) }
+    }
 
     func tasks(data: String?, ways: Int, trainTasks: Int, testTasks: Int?, support: Int, query: Int, seed: UInt64) throws -> TaskSet {
         guard let data else { throw ValidationError("--family omniglot needs --data DIR (the folder of the Omniglot zips)") }

@@ -62,6 +62,11 @@ final class OmniglotCommandTests: XCTestCase {
         let table = try CSVTable.read(scratch.path("e.csv"))
         XCTAssertEqual(table.values(of: "accuracy").prefix(2), ["0.0", "1.0"])
         XCTAssertEqual(table.values(of: "mse").prefix(2), ["0.1", "0.0"])
+        // Accuracies {0, 1 × 19}: mean 0.95, sample standard deviation √(0.95·0.05·20/19), half-width 1.96·s/√20.
+        let halfWidth = 1.96 * (0.95 * 0.05 * 20 / 19).squareRoot() / 20.0.squareRoot()
+        let printed = shifted.standardOutput.split(separator: "\n")[1].split(separator: " ")
+        XCTAssertEqual(Double(printed[1])!, 0.95, accuracy: 1e-15)
+        XCTAssertEqual(Double(printed[3])!, halfWidth, accuracy: 1e-15)
     }
 
     func testRefusalsWriteNothing() throws {

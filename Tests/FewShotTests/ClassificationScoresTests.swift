@@ -27,10 +27,6 @@ final class ClassificationScoresTests: XCTestCase {
         XCTAssertEqual(scores.meanSquaredError[0], 3.01 / 12, accuracy: 1e-15)
         // Task 1: (1 + 1 + 0) + (1 + 0 + 4) = 7 over 6 entries.
         XCTAssertEqual(scores.meanSquaredError[1], 7 / 6.0, accuracy: 1e-15)
-        let (mean, halfWidth) = ClassificationScores.meanAndInterval(scores.accuracy)
-        XCTAssertEqual(mean, 0.375)
-        // Sample standard deviation of {0.75, 0}: 0.75/√2; half-width 1.96·s/√2 = 1.96·0.375.
-        XCTAssertEqual(halfWidth, 1.96 * 0.375, accuracy: 1e-15)
     }
 
     func testPredictionsThatDoNotFitAreRefused() throws {
