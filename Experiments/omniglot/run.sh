@@ -122,6 +122,7 @@ if [ -z "${SKIP_FINITE:-}" ]; then
   # shellcheck disable=SC2086
   "$NTKBRIDGE" tasks $small_flags --train-tasks 10 --seed 1 --out "$t"
   finite_flags=$(flags Experiments/omniglot/finite.flags)
+  [ -n "${QUICK:-}" ] && finite_flags=${finite_flags/--meta-steps 300/--meta-steps 30}
   for m in mtl anil maml fomaml; do
     start=$(now)
     # shellcheck disable=SC2086
