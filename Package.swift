@@ -48,7 +48,7 @@ let package = Package(
         ]),
         // Sweeps and studies: loops over the mathematics of the modules below, summarized.
         .target(name: "Studies", dependencies: ["LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth"]),
-        .target(name: "Reports", dependencies: ["LinearAlgebra", "Paradigms", "FiniteWidth", "Studies"]),
+        .target(name: "Reports", dependencies: ["LinearAlgebra", "InfiniteWidth", "Paradigms", "FiniteWidth", "Studies"]),
         .target(name: "NTKBridgeCommands", dependencies: [
             "LinearAlgebra", "InfiniteWidth", "FewShot", "Datasets", "Paradigms", "FiniteWidth", "Studies", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -13,8 +13,9 @@ public struct NTKBridge: ParsableCommand {
             losses are sums ½‖f − y‖², and rates are per that loss. See Docs/ for the formulas.
             """,
         version: "ntkbridge \(ToolkitVersion.current) (BLAS: \(BLASBackend.libraryServing() ?? "unknown"))",
-        subcommands: [KernelCommand.self, TasksCommand.self, PredictCommand.self, ClosenessCommand.self, FiniteCommand.self,
-                      ConvergenceCommand.self, CostCommand.self, EvaluateCommand.self, BaselineCommand.self]
+        subcommands: [KernelCommand.self, TasksCommand.self, PredictCommand.self, CompareCommand.self, ClosenessCommand.self, FiniteCommand.self,
+                      ConvergenceCommand.self, CostCommand.self, EvaluateCommand.self,
+                      BaselineCommand.self]
     )
 
     public init() {}
