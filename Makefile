@@ -3,7 +3,7 @@
 
 SWIFT        ?= swift
 CONFIG       ?= release
-APT_PACKAGES := libopenblas-dev liblapacke-dev libgsl-dev pkg-config gnuplot-nox
+APT_PACKAGES := libopenblas-dev liblapacke-dev libgsl-dev pkg-config gnuplot-nox libpng-dev libzip-dev
 BIN          := .build/$(CONFIG)
 # The MPI product (make mpi) only: OpenMPI and ScaLAPACK from Debian.
 MPI_PACKAGES := libopenmpi-dev libscalapack-openmpi-dev openmpi-bin

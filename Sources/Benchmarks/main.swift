@@ -4,9 +4,14 @@ import Foundation
 import LinearAlgebra
 
 AllocatorTuning.keepFreedMemoryForReuse()
-// `Benchmarks conv` runs the convolutional kernels alone (`conv-flatten`: without the long GAP case).
-if let section = CommandLine.arguments.dropFirst().first, section.hasPrefix("conv") {
-    try ConvolutionalKernelBenchmark.run(globalAveragePooling: section == "conv")
+// `Benchmarks conv` runs the convolutional kernels alone (`conv-flatten`: without the long GAP case);
+// `Benchmarks omniglot` runs only the Omniglot task-generation benchmark.
+if let section = CommandLine.arguments.dropFirst().first {
+    if section.hasPrefix("conv") {
+        try ConvolutionalKernelBenchmark.run(globalAveragePooling: section == "conv")
+    } else if section == "omniglot" {
+        try OmniglotBenchmark.run()
+    }
     exit(0)
 }
 try KernelBenchmark.run()
@@ -16,3 +21,5 @@ print()
 try TrainingBenchmark.run()
 print()
 try ConvolutionalKernelBenchmark.run()
+print()
+try OmniglotBenchmark.run()
