@@ -1,13 +1,8 @@
 import Foundation
 
-/// The Swift runtime's shortest round-trip formatter, the one behind `Double.description`
-/// (exported by libswiftCore; the standard library declares it the same way), called here
-/// directly so that numbers are written into byte buffers without creating a String each.
-@_silgen_name("swift_float64ToString")
-private func swiftFloat64ToString(_ buffer: UnsafeMutablePointer<UInt8>, _ length: UInt, _ value: Double, _ debug: Bool) -> UInt64
-
 /// Shortest round-trip decimal text of float64 values: exactly the characters of
-/// `Double.description` (so reading them back with a correctly rounded parser gives the same bits).
+/// `Double.description` (so reading them back with a correctly rounded parser gives the same bits),
+/// copied into byte buffers (texts of up to 15 bytes never touch the heap).
 public enum DecimalText {
     /// Bytes one value can take ("-2.2250738585072014e-308" is 24).
     public static let maximumLength = 32
@@ -15,7 +10,11 @@ public enum DecimalText {
     /// Writes the text of `x` at `target` (room for `maximumLength` bytes); returns its length.
     @inline(__always)
     public static func write(_ x: Double, to target: UnsafeMutablePointer<UInt8>) -> Int {
-        Int(swiftFloat64ToString(target, UInt(maximumLength), x, false))
+        var text = x.description
+        return text.withUTF8 { utf8 in
+            target.update(from: utf8.baseAddress!, count: utf8.count)
+            return utf8.count
+        }
     }
 
     /// The rows `rows` of the row-major matrix at `base` (`columns` wide) as CSV lines (values
