@@ -23,6 +23,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE"),
         .systemLibrary(name: "CGSL", path: "Sources/CGSL"),
+        .systemLibrary(name: "CZip", path: "Sources/CZip"),
         // Hot elementwise loops (AVX2/FMA paths chosen at run time).
         .target(
             name: "CNumerics",
@@ -35,7 +36,7 @@ let package = Package(
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .target(name: "FewShot", dependencies: [
-            "LinearAlgebra", "InfiniteWidth",
+            "LinearAlgebra", "InfiniteWidth", "CZip",
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .target(name: "Paradigms", dependencies: ["LinearAlgebra", "InfiniteWidth", "FewShot"]),
@@ -56,7 +57,7 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "CBLAS"]),
         .testTarget(name: "InfiniteWidthTests", dependencies: ["InfiniteWidth", "LinearAlgebra", "TestSupport", "CNumerics"]),
         .target(name: "TestSupport", dependencies: ["LinearAlgebra", "Reports", "FewShot"], path: "Tests/TestSupport"),
-        .testTarget(name: "FewShotTests", dependencies: ["FewShot", "LinearAlgebra", "InfiniteWidth", "TestSupport"]),
+        .testTarget(name: "FewShotTests", dependencies: ["FewShot", "LinearAlgebra", "InfiniteWidth", "TestSupport", "CZip"]),
         .testTarget(name: "ParadigmsTests", dependencies: ["Paradigms", "FewShot", "LinearAlgebra", "InfiniteWidth", "TestSupport"]),
         .testTarget(name: "FiniteWidthTests", dependencies: ["FiniteWidth", "LinearAlgebra", "InfiniteWidth", "TestSupport"]),
         .testTarget(name: "CommandTests", dependencies: ["NTKBridgeCommands", "LinearAlgebra", "Reports", "TestSupport"]),

@@ -115,14 +115,13 @@ static size_t parse_line(const unsigned char *text, const unsigned char *p, cons
                          size_t columns, double *out, ntkb_text_error *error) {
     size_t column = 0;
     for (;;) {
+        if (*p == '#') break;   // a trailing comment
         const unsigned char *token = p;
         while (p < eol && !ends_token(*p)) p++;
-        if (token == p && *token == '#') break;   // a trailing comment
         double value = 0;
         const unsigned char *stop = token;
         int code = token == p ? NTKB_TEXT_NOT_A_NUMBER : parse_token(token, p, &value, &stop);
         if (code == NTKB_TEXT_BAD_SEPARATOR && stop == token) code = NTKB_TEXT_NOT_A_NUMBER;
-        if (code == NTKB_TEXT_BAD_SEPARATOR && *token == '#') break;
         if (code != NTKB_TEXT_OK) {
             error->code = code;
             error->offset = (size_t)((code == NTKB_TEXT_BAD_SEPARATOR ? stop : token) - text);
@@ -275,4 +274,10 @@ size_t ntkb_text_line_number(const unsigned char *text, size_t offset) {
         else if (text[k] == '\r' && text[k + 1] != '\n') line++;   // offset never points at a '\n'
     }
     return line;
+}
+
+int ntkb_text_parse_number(const unsigned char *begin, const unsigned char *end, double *value) {
+    const unsigned char *stop = begin;
+    if (begin == end) return NTKB_TEXT_NOT_A_NUMBER;
+    return parse_token(begin, end, value, &stop);
 }

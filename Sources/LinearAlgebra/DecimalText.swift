@@ -1,3 +1,4 @@
+import CNumerics
 import Foundation
 
 /// Shortest round-trip decimal text of float64 values: exactly the characters of
@@ -58,4 +59,15 @@ public enum FileDescriptorOutput {
 public struct FileOutputError: Error, CustomStringConvertible {
     public let reason: String
     public var description: String { reason }
+}
+
+/// Correctly rounded decimal to float64 conversion of byte ranges (the CSV reader's parser).
+public enum DecimalParser {
+    /// The finite value of the decimal [start, start + count), or nil if it is not a decimal
+    /// number or not finite. The byte after the range must not continue the number.
+    @inline(__always)
+    public static func finiteValue(_ start: UnsafePointer<UInt8>, count: Int) -> Double? {
+        var value = 0.0
+        return ntkb_text_parse_number(start, start + count, &value) == NTKB_TEXT_OK ? value : nil
+    }
 }

@@ -143,7 +143,7 @@ struct KernelPlan {
     var rowBytes: Int { matrixCount * columns * 8 }
     /// Scratch beside the outputs: per worker six rows and one 32-row block of inner products,
     /// plus the per-point variances of every layer, plus the runtime itself.
-    var workingBytes: Int { ParallelLoop.workerCount * 38 * columns * 8 + 4 * 8 * depths.last! * (rows.upperBound + columns) + (64 << 20) }
+    var workingBytes: Int { ParallelLoop.workerCount * 38 * columns * 8 + 4 * 8 * depths.last! * (rows.upperBound + columns) + (32 << 20) }
     /// Bytes the files take (CSV: about 21 bytes per value, shortest round-trip text).
     var diskBytes: Int { matrixCount * (rows.count * columns * (format == .npy ? 8 : 21) + 128) }
 

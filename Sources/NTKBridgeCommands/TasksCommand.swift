@@ -41,7 +41,11 @@ struct TasksCommand: ParsableCommand {
     func run() throws {
         let family = try familyOptions.family(named: self.family)
         let tasks = try family.tasks(trainTasks: trainTasks, testTasks: testTasks, support: support, query: query, seed: seed)
-        try AtomicOutput.write(Data(tasks.taskFileText().utf8), to: out)
+        if out.lowercased().hasSuffix(".npz") {
+            try tasks.writeNPZ(to: out)   // the binary form numpy reads (TaskFileNPZ.swift)
+        } else {
+            try AtomicOutput.write(Data(tasks.taskFileBytes()), to: out)
+        }
     }
 }
 

@@ -91,6 +91,9 @@ size_t ntkb_text_first_row_width(const unsigned char *text, size_t length, ntkb_
 /// `rows` rows); returns the number of rows written; error->code says whether all went well.
 size_t ntkb_text_parse_rows(const unsigned char *text, size_t begin, size_t end, size_t columns,
                             double *out, size_t rows, ntkb_text_error *error);
+/// Converts the decimal [begin, end) (followed by a byte that is not part of a number) into
+/// *value; returns NTKB_TEXT_OK, NTKB_TEXT_NON_FINITE or another error code.
+int ntkb_text_parse_number(const unsigned char *begin, const unsigned char *end, double *value);
 /// The 1-based line number of the byte at offset (which is not a '\n').
 size_t ntkb_text_line_number(const unsigned char *text, size_t offset);
 
