@@ -36,6 +36,7 @@ test: deps toolchain
 ## Benchmarks, each beside a reference measured in the same run.
 bench: deps toolchain
 	$(SWIFT) build -c $(CONFIG) --product Benchmarks
+	$(SWIFT) build -c $(CONFIG) --product ntkbridge
 	$(BIN)/Benchmarks
 
 ## The experiments of Experiments/ on built-in defaults (QUICK=1: a smaller, faster version).

@@ -58,6 +58,7 @@ public enum FileDescriptorOutput {
 /// A failed write, with the system's reason (the caller names the file).
 public struct FileOutputError: Error, CustomStringConvertible {
     public let reason: String
+    public init(reason: String) { self.reason = reason }
     public var description: String { reason }
 }
 
