@@ -7,7 +7,7 @@ APT_PACKAGES := libopenblas-dev liblapacke-dev libgsl-dev pkg-config gnuplot-nox
 BIN          := .build/$(CONFIG)
 QUICK        ?=
 
-.PHONY: all deps toolchain build test bench reproduce clean
+.PHONY: all deps toolchain build test bench reproduce fuzz clean
 
 all: build
 
@@ -43,5 +43,25 @@ bench: deps toolchain
 reproduce: build
 	@QUICK="$(QUICK)" NTKBRIDGE="$(BIN)/ntkbridge" Experiments/reproduce.sh
 
+## libFuzzer on the readers (CSV, JSON task file, .npy), FUZZ_RUNS inputs each from the seed
+## corpus in Tests/FuzzCorpus (not part of `make test`). Built with -sanitize=fuzzer into its own
+## .build-fuzz; new corpus entries go to .build-fuzz/corpus, crashing inputs to .build-fuzz/findings.
+FUZZ_RUNS    ?= 1000000
+FUZZ_TARGETS := FuzzCSV:csv FuzzTaskFile:json FuzzNpy:npy
+fuzz: deps toolchain
+	for target in FuzzCSV FuzzTaskFile FuzzNpy; do \
+	  NTKBRIDGE_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -use-ld=lld \
+	    --product $$target || exit 1; \
+	done
+	@mkdir -p .build-fuzz/findings; status=0; \
+	for pair in $(FUZZ_TARGETS); do \
+	  target=$${pair%%:*}; corpus=$${pair##*:}; mkdir -p .build-fuzz/corpus/$$corpus; \
+	  echo "make fuzz: $$target on Tests/FuzzCorpus/$$corpus, $(FUZZ_RUNS) runs"; \
+	  .build-fuzz/release/$$target -runs=$(FUZZ_RUNS) -max_len=4096 -timeout=10 -print_final_stats=1 \
+	    -artifact_prefix=.build-fuzz/findings/$$target- .build-fuzz/corpus/$$corpus Tests/FuzzCorpus/$$corpus \
+	    > .build-fuzz/$$target.log 2>&1 || status=1; \
+	  grep -E "^Done|stat::number_of_executed_units|ERROR|SUMMARY|Test unit written" .build-fuzz/$$target.log | sed "s/^/  $$target: /"; \
+	done; exit $$status
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

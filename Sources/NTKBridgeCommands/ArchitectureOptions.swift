@@ -21,13 +21,17 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(help: ArgumentHelp("ntk (Neural Tangents' default) or standard.", valueName: "ntk|standard"))
     var parameterization: String = "ntk"
 
-    @Option(help: ArgumentHelp("Hidden width h of a finite network; also required by --parameterization standard, "
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hidden width h of a finite network; also required by --parameterization standard, "
                                + "whose NTK grows with h.", valueName: "h"))
     var width: Int?
 
     @Option(help: ArgumentHelp("Quadrature for activations without closed-form kernels: trapezoid (default, ~1e-15) or gauss-hermite:<points>.",
                                valueName: "rule"))
     var quadrature: String = "trapezoid"
+
+    func validate() throws {
+        try FlagBounds.require(width, atLeast: 1, "--width")
+    }
 
     /// The architecture at `depth`, or a ValidationError naming the flag.
     func architecture(depth: Int) throws -> Architecture {

@@ -30,7 +30,7 @@ struct FiniteCommand: ParsableCommand {
 
     @OptionGroup var training: RunOptions
 
-    @Option(help: ArgumentHelp("The seed of the initialisation (default 0).", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The seed of the initialisation (default 0).", valueName: "s"), transform: parseSeed)
     var seed: UInt64 = 0
 
     @Option(help: ArgumentHelp("The predictions CSV to write.", valueName: "P.csv"))
@@ -39,16 +39,23 @@ struct FiniteCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the training curve here.", valueName: "L.csv"))
     var log: String?
 
-    @Option(name: .customLong("test-loss-every"),
+    @Option(name: .customLong("test-loss-every"), parsing: .unconditional,
             help: ArgumentHelp("With --log, evaluate the test loss every k steps (default 1; 0: never).", valueName: "k"))
     var testLossEvery = 1
+
+    func validate() throws {
+        try FlagBounds.require(testLossEvery, atLeast: 0, "--test-loss-every")
+    }
 
     func run() throws {
         let width = try training.network.finiteWidth()
         let finiteMethod = try parseFiniteMethods(method, flag: "--method")
         guard finiteMethod.count == 1 else { throw ValidationError("--method takes one method, got '\(method)'") }
+        try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)], outputs: [("--out", out)] + (log.map { [("--log", $0)] } ?? []))
         let taskSet = try TaskSet(taskFile: tasks)
         guard !taskSet.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to predict") }
+        try RunGuards.refuseOversize(RunGuards.finiteEstimate(taskSet, width: width, depth: training.depth),
+                                     outputFolder: RunGuards.folder(of: out), flags: RunGuards.taskFileFlags)
         var learner = try training.settings(trainTasks: taskSet.train.count)
             .learner(finiteMethod[0], tasks: taskSet, architecture: training.architecture(), width: width, seed: seed)
         let progress = ProgressReporter(label: "finite \(method)", total: learner.scheduledSteps + 1)

@@ -35,8 +35,11 @@ struct PredictCommand: ParsableCommand {
         let architecture = try options.architecture()
         let (innerSolver, testSolver) = try options.innerLoop.solvers()
         let training = try options.outerLoop.training()
+        try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)], outputs: [("--out", out)])
         let taskSet = try TaskSet(taskFile: tasks)
         guard !taskSet.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to predict") }
+        try RunGuards.refuseOversize(RunGuards.predictorEstimate(taskSet, depths: 1, deepest: options.depth),
+                                     outputFolder: RunGuards.folder(of: out), flags: RunGuards.taskFileFlags)
         let kernels = try TaskKernels(tasks: taskSet, architecture: architecture, quadrature: try options.network.quadratureRule())
         let predictions: [Matrix]
         if let gbml = GBMLMethod(rawValue: method) {

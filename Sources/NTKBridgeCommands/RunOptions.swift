@@ -5,13 +5,17 @@ import InfiniteWidth
 /// The flags of a predictor or a training run: the network and its depth, the inner and outer
 /// loops, and the MTL options (shared by `predict`, `finite`, `convergence` and `cost`).
 struct RunOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("L, the number of hidden layers.", valueName: "L"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("L, the number of hidden layers.", valueName: "L"))
     var depth: Int
 
     @OptionGroup var network: ArchitectureOptions
     @OptionGroup var innerLoop: InnerLoopOptions
     @OptionGroup var outerLoop: OuterLoopOptions
     @OptionGroup var multitask: MTLOptions
+
+    func validate() throws {
+        try FlagBounds.require(depth, atLeast: 1, atMost: Architecture.maximumDepth, "--depth", why: FlagBounds.depthLimitReason)
+    }
 
     func architecture() throws -> Architecture { try network.architecture(depth: depth) }
 
