@@ -106,7 +106,9 @@ struct KernelCommand: ParsableCommand {
             throw CommandFailure("--x2 \(x2!) has \(second.columns) columns but --x1 \(x1) has \(first.columns): "
                                   + "the input dimensions must agree")
         }
-        let plan = KernelPlan(kinds: try requestedKinds(), depths: Array(Set(requestedDepths)).sorted(),
+        var headIsNNGP = true
+        if case .standard = architecture.parameterization { headIsNNGP = false }
+        let plan = KernelPlan(kinds: try requestedKinds(), headIsNNGP: headIsNNGP, depths: Array(Set(requestedDepths)).sorted(),
                               rows: try requestedRows(count: first.rows), columns: second?.rows ?? first.rows,
                               format: MatrixFileFormat(rawValue: format)!,
                               inputBytes: 8 * (first.elements.count + (second?.elements.count ?? 0)))
@@ -133,20 +135,26 @@ struct KernelCommand: ParsableCommand {
 /// What one `kernel` run produces: kernels × depths matrices of rows.count × columns.
 struct KernelPlan {
     let kinds: KernelKinds
+    /// NTK parameterization: the head kernel equals the NNGP kernel, computed once for both files.
+    let headIsNNGP: Bool
     let depths: [Int]
     let rows: Range<Int>
     let columns: Int
     let format: MatrixFileFormat
     let inputBytes: Int
 
-    var matrixCount: Int { kinds.names.count * depths.count }
+    /// The kernels computed: head is written from the NNGP matrix when they are equal.
+    var computedKinds: KernelKinds { headIsNNGP && kinds.isSuperset(of: [.nngp, .head]) ? kinds.subtracting(.head) : kinds }
+    /// Matrices held in memory, and files written.
+    var matrixCount: Int { computedKinds.names.count * depths.count }
+    var fileCount: Int { kinds.names.count * depths.count }
     /// Bytes of one output row of every matrix.
     var rowBytes: Int { matrixCount * columns * 8 }
     /// Scratch beside the outputs: per worker six rows and one 32-row block of inner products,
     /// plus the per-point variances of every layer, plus the runtime itself.
     var workingBytes: Int { ParallelLoop.workerCount * 38 * columns * 8 + 4 * 8 * depths.last! * (rows.upperBound + columns) + (32 << 20) }
     /// Bytes the files take (CSV: about 21 bytes per value, shortest round-trip text).
-    var diskBytes: Int { matrixCount * (rows.count * columns * (format == .npy ? 8 : 21) + 128) }
+    var diskBytes: Int { fileCount * (rows.count * columns * (format == .npy ? 8 : 21) + 128) }
 
     /// The rows computed per block: all of them in memory, or as many as --memory-limit allows.
     /// Refuses, naming the size needed and the flag that would fit, before any work.
@@ -194,7 +202,9 @@ struct KernelWriter {
     /// Computes (and, with a folder, writes) every block; returns the compute seconds.
     func run(_ recursion: KernelRecursion, _ x1: Matrix, _ x2: Matrix?, into folder: String?) throws -> Double {
         let names = plan.kinds.names
-        let kinds = KernelKinds.ordered.filter { plan.kinds.contains($0.kind) }
+        let kinds = KernelKinds.ordered.filter { plan.computedKinds.contains($0.kind) }
+        /// Per file: the depth index and the slot of the matrix it is written from.
+        var sources: [(depth: Int, slot: Int)] = []
         var files: [Int32] = []
         defer { files.forEach { close($0) } }
         if let folder {
@@ -202,6 +212,9 @@ struct KernelWriter {
                 let directory = depthFolders ? folder + "/depth-\(depth)" : folder
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
                 for name in names {
+                    let kind = KernelKinds.ordered.first { $0.name == name }!.kind
+                    let computed = kind == .head && !plan.computedKinds.contains(.head) ? KernelKinds.nngp : kind
+                    sources.append((plan.depths.firstIndex(of: depth)!, kinds.firstIndex { $0.kind == computed }!))
                     let path = "\(directory)/\(name).\(plan.format.fileExtension)"
                     let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
                     guard descriptor >= 0 else { throw OutputError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
@@ -221,12 +234,12 @@ struct KernelWriter {
             let rows = start..<min(plan.rows.upperBound, start + blockRows)
             let size = rows.count * plan.columns
             let begin = DispatchTime.now().uptimeNanoseconds
-            try recursion.compute(x1, x2, depths: plan.depths, kinds: plan.kinds, rows: rows) { depthIndex, kind in
+            try recursion.compute(x1, x2, depths: plan.depths, kinds: plan.computedKinds, rows: rows) { depthIndex, kind in
                 block + (depthIndex * kinds.count + kinds.firstIndex { $0.kind == kind }!) * size
             }
             seconds += Double(DispatchTime.now().uptimeNanoseconds - begin) * 1e-9
-            for (k, descriptor) in files.enumerated() {
-                let matrix = UnsafePointer(block + k * size)
+            for (descriptor, source) in zip(files, sources) {
+                let matrix = UnsafePointer(block + (source.depth * kinds.count + source.slot) * size)
                 switch plan.format {
                 case .npy: try FileDescriptorOutput.writeAll(descriptor, matrix, count: size * 8)
                 case .csv: try MatrixFileFormat.writeCSV(matrix, rows: rows.count, columns: plan.columns, to: descriptor)
