@@ -46,7 +46,7 @@ let package = Package(
         ]),
         // Sweeps and studies: loops over the mathematics of the modules below, summarized.
         .target(name: "Studies", dependencies: ["LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth"]),
-        .target(name: "Reports", dependencies: ["LinearAlgebra", "Paradigms", "FiniteWidth", "Studies"]),
+        .target(name: "Reports", dependencies: ["LinearAlgebra", "InfiniteWidth", "Paradigms", "FiniteWidth", "Studies"]),
         .target(name: "NTKBridgeCommands", dependencies: [
             "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth", "Studies", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -3,8 +3,11 @@ import InfiniteWidth
 
 /// The flags that describe a network, shared by every command that builds one.
 struct ArchitectureOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Activation: \(Activation.acceptedNames).", valueName: "act"))
-    var activation: String
+    @Option(name: .customLong("activation"), help: ArgumentHelp("Activation (required, except by predict --kernel-dir): \(Activation.acceptedNames).", valueName: "act"))
+    var givenActivation: String?
+
+    /// The activation's name. Optional only for `predict --kernel-dir`; `architecture(depth:)` requires it.
+    var activation: String { givenActivation ?? "" }
 
     @Option(name: .customLong("w-std"), parsing: .unconditional, help: ArgumentHelp("σ_w of the hidden layers.", valueName: "s"))
     var weightStd: Double = 2.0.squareRoot()
@@ -35,6 +38,7 @@ struct ArchitectureOptions: ParsableArguments {
 
     /// The architecture at `depth`, or a ValidationError naming the flag.
     func architecture(depth: Int) throws -> Architecture {
+        guard givenActivation != nil else { throw ValidationError("--activation is required: \(Activation.acceptedNames)") }
         do {
             return try Architecture(depth: depth, activation: Activation(parsing: activation), weightStd: weightStd,
                                     biasStd: biasStd, readoutWeightStd: readoutWeightStd, readoutBiasStd: readoutBiasStd,

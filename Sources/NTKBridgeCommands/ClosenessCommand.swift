@@ -18,11 +18,15 @@ struct ClosenessCommand: ParsableCommand {
             Writes DIR/closeness.csv (one row per seed × depth × λτ × ρ × method), DIR/summary.csv (over seeds), \
             DIR/rates.csv and DIR/local_slopes.csv (least-squares slopes of log distance against log L and \
             log λτ), and figures DIR/distance_vs_depth_*.{png,svg} and DIR/distance_vs_inner_time_*.{png,svg}. \
-            An interrupted sweep resumes from the seeds already in DIR/closeness.csv.
+            An interrupted sweep resumes from the seeds already in DIR/closeness.csv. With --tasks T.json in place \
+            of --family, the sweep runs on that one task set (its seed column holds --seed).
             """)
 
-    @Option(help: ArgumentHelp("sinusoid, teacher, linear-rep or classification.", valueName: "family"))
-    var family: String
+    @Option(help: ArgumentHelp("sinusoid, teacher, linear-rep or classification: draw a task set per seed.", valueName: "family"))
+    var family: String?
+
+    @Option(help: ArgumentHelp("Instead of --family: sweep on the tasks of this task file.", valueName: "T.json"))
+    var tasks: String?
 
     @OptionGroup var familyOptions: TaskFamilyOptions
 
@@ -97,23 +101,35 @@ struct ClosenessCommand: ParsableCommand {
     }
 
     func run() throws {
-        let settings = try sweepSettings()
-        let taskFamily = try familyOptions.family(named: family)
-        try RunGuards.refuseCollisions(inputs: familyOptions.data.map { [("--data", $0)] } ?? [],
+        guard (family == nil) != (tasks == nil) else {
+            throw ValidationError("give exactly one of --family F (a task set drawn per seed) and --tasks T.json (one task set)")
+        }
+        let fixedTasks = try tasks.map { try TaskSet(taskFile: $0) }
+        if let fixedTasks, let tasks {
+            guard !fixedTasks.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to measure on") }
+            guard seeds == 1 else {
+                throw ValidationError("--seeds: --tasks gives one task set, and the infinite-width predictors on it are "
+                                      + "deterministic; give --seeds only with --family")
+            }
+        }
+        let settings = try sweepSettings(trainTaskCount: fixedTasks?.train.count ?? trainTasks)
+        let taskFamily = try family.map { try familyOptions.family(named: $0) }
+        try RunGuards.refuseCollisions(inputs: (familyOptions.data.map { [("--data", $0)] } ?? []) + (tasks.map { [("--tasks", $0)] } ?? []),
                                        outputs: RunGuards.folderOutputs("--out", out, files: ["closeness.csv", "summary.csv",
                                                                                               "rates.csv", "local_slopes.csv"]))
         let rowsPerSeed = settings.depths.count * settings.innerTimes.count * settings.headCorrelations.count * settings.methods.count
-        let taskSize = try familyOptions.taskSetEstimate(taskFamily, trainTasks: trainTasks, testTasks: testTasks, support: support,
-                                                         query: query, seed: seed)
+        let taskSize = try taskFamily.map {
+            try familyOptions.taskSetEstimate($0, trainTasks: trainTasks, testTasks: testTasks, support: support, query: query, seed: seed)
+        } ?? (estimate: ResourceEstimate(memoryBytes: 0, diskBytes: 0, drivenBy: []), points: RunGuards.stackedPoints(fixedTasks!))
         try RunGuards.refuseOversize(taskSize.estimate
                                         + .kernelPredictors(points: taskSize.points, depths: Double(settings.depths.count),
                                                             deepest: Double(settings.depths.max()!))
                                         + .table(rows: Double(seeds) * Double(rowsPerSeed), columns: Double(ClosenessReport.columns.count)),
-                                     outputFolder: out, flags: RunGuards.taskFlags)
+                                     outputFolder: out, flags: tasks == nil ? RunGuards.taskFlags : RunGuards.taskFileFlags)
         let seedValues = seedList(first: seed, count: seeds)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let tablePath = out + "/closeness.csv"
-        let configuration = SweepSettings(text: configurationDescription(settings))
+        let configuration = SweepSettings(text: try configurationDescription(settings))
         let comments = Provenance.comments(commandLine: CommandLine.arguments, seeds: "\(seed)…\(seedValues.last!)",
                                            configuration: configuration.text)
         var table = try ResumableTable.open(tablePath, columns: ClosenessReport.columns, settings: configuration,
@@ -125,10 +141,10 @@ struct ClosenessCommand: ParsableCommand {
                 progress.advance(by: settings.depths.count, note: "seed \(s) (already in \(tablePath))")
                 continue
             }
-            let tasks = try familyOptions.draw(taskFamily, trainTasks: trainTasks, testTasks: testTasks, support: support, query: query,
-                                               seed: s)
-            guard !tasks.test.isEmpty else { throw ValidationError("--test-tasks must be at least 1") }
-            let records = try ClosenessSweep.run(tasks: tasks, seed: s, settings: settings) { depth in
+            let taskSet = try fixedTasks
+                ?? familyOptions.draw(taskFamily!, trainTasks: trainTasks, testTasks: testTasks, support: support, query: query, seed: s)
+            guard !taskSet.test.isEmpty else { throw ValidationError("--test-tasks must be at least 1") }
+            let records = try ClosenessSweep.run(tasks: taskSet, seed: s, settings: settings) { depth in
                 progress.advance(note: "seed \(s), depth \(depth)")
             }
             for record in records where record.failure != nil && failures[record.depth] == nil {
@@ -150,7 +166,7 @@ struct ClosenessCommand: ParsableCommand {
         try ClosenessReport.summaryTable(summary, comments: comments).write(to: out + "/summary.csv")
         try ClosenessReport.ratesTable(summary, comments: comments).write(to: out + "/rates.csv")
         try ClosenessReport.localSlopesTable(summary, comments: comments).write(to: out + "/local_slopes.csv")
-        let setting = "\(family), \(network.activation), σ_w = \(String(format: "%.3g", network.weightStd)), σ_b = \(String(format: "%.3g", network.biasStd))"
+        let setting = "\(family ?? tasks!), \(network.activation), σ_w = \(String(format: "%.3g", network.weightStd)), σ_b = \(String(format: "%.3g", network.biasStd))"
         if !noFigures {
             do {
                 try ClosenessReport.renderFigures(summary, in: out, setting: setting)
@@ -161,7 +177,7 @@ struct ClosenessCommand: ParsableCommand {
         print(ClosenessReport.ratesText(summary, title: "closeness: \(setting), \(seeds) seed(s) → \(out)"), terminator: "")
     }
 
-    private func sweepSettings() throws -> ClosenessSweepSettings {
+    private func sweepSettings(trainTaskCount: Int) throws -> ClosenessSweepSettings {
         let depthList = try parsePositiveIntegers(depths, flag: "--depths")
         if let repeated = depthList.first(where: { d in depthList.filter { $0 == d }.count > 1 }) {
             throw ValidationError("--depths lists \(repeated) more than once (each depth is measured once)")
@@ -183,8 +199,8 @@ struct ClosenessCommand: ParsableCommand {
             throw ValidationError("--inner must be continuous or discrete for a sweep over λτ, got '\(inner)'")
         }
         let rhos = try headCorrelations.split(separator: ",").map { text -> Double in
-            guard let rho = Double(text.trimmingCharacters(in: .whitespaces)), rho >= -1 / Double(max(trainTasks - 1, 1)), rho <= 1 else {
-                throw ValidationError("--head-correlations: '\(text)' is not in [\(-1 / Double(max(trainTasks - 1, 1))), 1]")
+            guard let rho = Double(text.trimmingCharacters(in: .whitespaces)), rho >= -1 / Double(max(trainTaskCount - 1, 1)), rho <= 1 else {
+                throw ValidationError("--head-correlations: '\(text)' is not in [\(-1 / Double(max(trainTaskCount - 1, 1))), 1]")
             }
             return rho
         }
@@ -226,9 +242,9 @@ struct ClosenessCommand: ParsableCommand {
     }
 
     /// Everything that determines the rows of one seed, for matching a resumed run.
-    private func configurationDescription(_ settings: ClosenessSweepSettings) -> String {
+    private func configurationDescription(_ settings: ClosenessSweepSettings) throws -> String {
         let f = familyOptions
-        return ["family=\(family)", "dim=\(f.dim.map(String.init) ?? "-")", "outputs=\(f.outputs)", "features=\(f.features)",
+        return ((try tasks.map { ["tasks-content=\(try ContentHash.of(file: $0))"] } ?? []) + ["family=\(family ?? "-")", "dim=\(f.dim.map(String.init) ?? "-")", "outputs=\(f.outputs)", "features=\(f.features)",
                 "rank=\(f.rank)", "noise=\(f.noise)", "x-scale=\(f.xScale)", "data=\(f.data ?? "-")", "ways=\(f.ways)",
                 "test-class-fraction=\(f.testClassFraction)", "train-tasks=\(trainTasks)", "test-tasks=\(testTasks)",
                 "support=\(support)", "query=\(query)", "activation=\(settings.architecture.activation)", "w-std=\(network.weightStd)",
@@ -239,7 +255,7 @@ struct ClosenessCommand: ParsableCommand {
                 "test-adaptation=\(testAdaptation)", "meta-time=\(outerLoop.metaTime.map { "\($0)" } ?? "inf")",
                 "meta-rate=\(outerLoop.metaRate.map { "\($0)" } ?? "-")", "meta-steps=\(outerLoop.metaSteps.map(String.init) ?? "-")",
                 "diag-reg=\(outerLoop.diagonalRegularization)", "head-correlations=\(headCorrelations)", "mtl-data=\(mtlData)",
-                "new-head=\(newHead)", "methods=\(methods)"].joined(separator: " ")
+                "new-head=\(newHead)", "methods=\(methods)"]).joined(separator: " ")
     }
 }
 

@@ -19,7 +19,8 @@ struct FiniteCommand: ParsableCommand {
             gradient-descent steps of rate --inner-rate λ (--inner discrete). MAML and ANIL use the exact \
             meta-gradient through the inner loop; FOMAML drops its second-order terms. Rates above the \
             divergence bound of the empirical kernels at initialisation are refused with the bound. \
-            --log L.csv writes the training curve: step,outer_loss,seconds,test_loss.
+            --log L.csv writes the training curve: step,outer_loss,seconds,test_loss. When test tasks have query \
+            labels, prints test_mse: Σ‖F − Y‖²/(points·outputs) over them on stdout.
             """)
 
     @Option(help: ArgumentHelp("The task file.", valueName: "T.json"))
@@ -73,6 +74,7 @@ struct FiniteCommand: ParsableCommand {
             try table.write(to: log)
         }
         try PredictionFile.write(predictions, to: out)
+        if let error = QueryLabelMSE(predictions, tasks: taskSet.test) { print(error.line) }
     }
 }
 

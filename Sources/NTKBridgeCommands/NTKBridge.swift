@@ -13,7 +13,7 @@ public struct NTKBridge: ParsableCommand {
             losses are sums ½‖f − y‖², and rates are per that loss. See Docs/ for the formulas.
             """,
         version: "ntkbridge \(ToolkitVersion.current) (BLAS: \(BLASBackend.libraryServing() ?? "unknown"))",
-        subcommands: [KernelCommand.self, TasksCommand.self, PredictCommand.self, ClosenessCommand.self, FiniteCommand.self,
+        subcommands: [KernelCommand.self, TasksCommand.self, PredictCommand.self, CompareCommand.self, ClosenessCommand.self, FiniteCommand.self,
                       ConvergenceCommand.self, CostCommand.self]
     )
 
