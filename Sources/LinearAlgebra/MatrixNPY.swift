@@ -66,7 +66,8 @@ extension Matrix {
             elements = Matrix(rows: columns, columns: rows, elements: elements).transposed().elements
         }
         if let k = elements.firstIndex(where: { !$0.isFinite }) {
-            throw failure("the value at row \(k / columns + 1), column \(k % columns + 1) is \(elements[k]) "
+            throw failure("the value at row \(k / columns + 1), column \(k % columns + 1) (entry (\(k / columns), "
+                          + "\(k % columns)) counting from 0) is \(elements[k]); values must be finite "
                           + "(NaN and infinities are refused)")
         }
         self.init(rows: rows, columns: columns, elements: elements)
