@@ -68,6 +68,7 @@ bench-mpi: mpi
 ## Benchmarks, each beside a reference measured in the same run.
 bench: deps toolchain
 	$(SWIFT) build -c $(CONFIG) --product Benchmarks
+	$(SWIFT) build -c $(CONFIG) --product ntkbridge
 	$(BIN)/Benchmarks
 
 ## The experiments of Experiments/ on built-in defaults (QUICK=1: a smaller, faster version).

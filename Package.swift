@@ -39,7 +39,7 @@ let package = Package(
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .target(name: "FewShot", dependencies: [
-            "LinearAlgebra",
+            "LinearAlgebra", "CZip",
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .target(name: "Datasets", dependencies: ["LinearAlgebra", "FewShot", "CZip", "CPNG"]),

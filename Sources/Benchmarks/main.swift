@@ -1,5 +1,6 @@
 // `make bench`: speed of the toolkit's hot paths, each printed beside a reference measured in
-// the same run (OpenBLAS dgemm of the same size, or the base kernel).
+// the same run (OpenBLAS dgemm of the same size, plain reads/writes of the same bytes, or the
+// base kernel).
 import Foundation
 import LinearAlgebra
 
@@ -14,7 +15,16 @@ if let section = CommandLine.arguments.dropFirst().first {
     }
     exit(0)
 }
+let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ntkbridge-bench-\(getpid())").path
+try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: scratch) }
 try KernelBenchmark.run()
+print()
+try IOBenchmark.run(folder: scratch)
+print()
+try CommandBenchmark.runAll(folder: scratch)
+print()
+try CommandBenchmark.predict(folder: scratch)
 print()
 try PredictorBenchmark.run()
 print()

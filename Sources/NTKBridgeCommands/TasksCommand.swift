@@ -67,7 +67,11 @@ struct TasksCommand: ParsableCommand {
             tasks = try familyOptions.draw(family, trainTasks: trainTasks, testTasks: testTasks, support: support, query: query,
                                            seed: seed)
         }
-        try AtomicOutput.write(Data(tasks.taskFileText().utf8), to: out)
+        if out.lowercased().hasSuffix(".npz") {
+            try tasks.writeNPZ(to: out)   // the binary form numpy reads (TaskFileNPZ.swift)
+        } else {
+            try AtomicOutput.write(Data(tasks.taskFileBytes()), to: out)
+        }
     }
 
     private func requiredTestTasks() throws -> Int {
