@@ -3,7 +3,7 @@
 
 SWIFT        ?= swift
 CONFIG       ?= release
-APT_PACKAGES := libopenblas-dev liblapacke-dev libgsl-dev pkg-config gnuplot-nox
+APT_PACKAGES := libopenblas-dev liblapacke-dev libgsl-dev pkg-config gnuplot-nox libpng-dev libzip-dev
 BIN          := .build/$(CONFIG)
 # The MPI product (make mpi) only: OpenMPI and ScaLAPACK from Debian.
 MPI_PACKAGES := libopenmpi-dev libscalapack-openmpi-dev openmpi-bin
@@ -68,6 +68,7 @@ bench-mpi: mpi
 ## Benchmarks, each beside a reference measured in the same run.
 bench: deps toolchain
 	$(SWIFT) build -c $(CONFIG) --product Benchmarks
+	$(SWIFT) build -c $(CONFIG) --product ntkbridge
 	$(BIN)/Benchmarks
 
 ## The experiments of Experiments/ on built-in defaults (QUICK=1: a smaller, faster version).

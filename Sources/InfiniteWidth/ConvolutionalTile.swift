@@ -53,7 +53,7 @@ struct ConvolutionalTileEngine: @unchecked Sendable {
     let points2: PixelVariances
     let isSymmetric: Bool
     /// Per readout depth: nngp, ntk, body (head = nngp in NTK parameterization).
-    let outputs: SharedPointers
+    let outputs: [SharedPointer<Double>]
 
     /// The sites a pooling layer averages over: H·W (flatten) or (H·W)² (global average pooling).
     var pooledSites: Int { classes.reduce(0) { $0 + $1.count } }
@@ -170,8 +170,8 @@ struct ConvolutionalTileEngine: @unchecked Sendable {
         let pairs = tile.columns.count
         let nngp = ws.sums + 2 * index * pairs, tangent = nngp + pairs
         let offset = tile.row * count2 + tile.columns.lowerBound
-        let outNNGP = outputs.bases[3 * index] + offset, outNTK = outputs.bases[3 * index + 1] + offset
-        let body = outputs.bases[3 * index + 2] + offset
+        let outNNGP = outputs[3 * index].base + offset, outNTK = outputs[3 * index + 1].base + offset
+        let body = outputs[3 * index + 2].base + offset
         for layer in readout {
             switch layer {
             case .flatten, .globalAveragePool:

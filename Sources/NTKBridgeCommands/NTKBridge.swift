@@ -15,7 +15,8 @@ public struct NTKBridge: ParsableCommand {
             """,
         version: "ntkbridge \(ToolkitVersion.current) (BLAS: \(BLASBackend.libraryServing() ?? "unknown"))",
         subcommands: [KernelCommand.self, TasksCommand.self, PredictCommand.self, CompareCommand.self, ClosenessCommand.self, FiniteCommand.self,
-                      ConvergenceCommand.self, CostCommand.self, MergeCommand.self]
+                      ConvergenceCommand.self, CostCommand.self, MergeCommand.self, EvaluateCommand.self,
+                      BaselineCommand.self]
     )
 
     public init() {}
