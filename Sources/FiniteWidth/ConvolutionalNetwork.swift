@@ -182,7 +182,14 @@ public struct ConvolutionalNetwork: Sendable {
     }
 }
 
-extension ConvolutionalNetwork: BodyFeatureMap {
+extension ConvolutionalNetwork: LinearHeadNetwork {
+    /// The readout f = (σ_w,out/√F)·⟨w, r(h^L)⟩ + σ_b,out·b as an affine layer (one output; w then
+    /// b, as laid out in `parameters`), so that the head code of `LinearHeadNetwork` is shared.
+    public var readout: AffineLayer {
+        AffineLayer(fanIn: featureCount, fanOut: 1, offset: readoutOffset, weightStd: architecture.readoutWeightStd,
+                    biasStd: architecture.readoutBiasStd, parameterization: .ntk)
+    }
+
     /// The hidden layers' parameters (they come first; the readout's w and b follow).
     public var bodyParameters: Range<Int> { 0..<readoutOffset }
     /// The readout's parameters: w (F values), then b.

@@ -64,4 +64,31 @@ final class BodyFeatureMapTests: XCTestCase {
             XCTAssertEqual(outputs[i], f, accuracy: 1e-12 * max(1, abs(f)), "image \(i)")
         }
     }
+
+    /// The shared head code on a conv network: headOutputs(H) = f, headGradient + featureGradient
+    /// followed by the body's vector–Jacobian product give Jᵀ·g, the Jacobian (itself checked
+    /// against central differences) transposed times an output gradient g.
+    func testSharedHeadOnConvolutionalFeaturesGivesJacobianTransposeProducts() throws {
+        for readout in [Convolution.Readout.flatten, .globalAveragePool] {
+            let architecture = try ConvolutionalNetworkTests.architecture(readout, .same)
+            let network = try ConvolutionalNetwork(architecture: architecture, channels: 3, seed: 11)
+            let x = ConvolutionalNetworkTests.images(3, seed: 12)
+            let features = try network.features(x)
+            let outputs = try network.outputs(x), head = network.headOutputs(features: features)
+            let g = TestNetworks.gaussian(x.rows, 1, seed: 13)
+            let body = try network.bodyGradient(featureGradient: network.featureGradient(outputGradient: g), inputs: x)
+            let gradient = body + network.headGradient(features: features, outputGradient: g)
+            let jacobian = try network.jacobian(x)
+            XCTAssertEqual(gradient.count, network.parameterCount)
+            for i in 0..<x.rows {
+                // One dot product in two summation orders: a few ulps.
+                XCTAssertEqual(head[i, 0], outputs[i], accuracy: 1e-12 * max(1, abs(outputs[i])), "\(readout) f(x_\(i))")
+            }
+            for k in 0..<network.parameterCount {
+                let expected = (0..<x.rows).reduce(0) { $0 + jacobian[$1, k] * g[$1, 0] }
+                // The same products summed per image vs. in one backward pass over the batch.
+                XCTAssertEqual(gradient[k], expected, accuracy: 1e-12 * max(1, abs(expected)), "\(readout) parameter \(k)")
+            }
+        }
+    }
 }
