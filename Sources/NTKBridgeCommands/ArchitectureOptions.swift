@@ -37,6 +37,8 @@ struct ArchitectureOptions: ParsableArguments {
                                     parameterization: parsedParameterization())
         } catch let error as ArchitectureError {
             throw ValidationError(error.description)
+        } catch let error as ActivationError {
+            throw ValidationError("--activation '\(activation)': \(error)")
         }
     }
 
