@@ -24,12 +24,12 @@ struct CostCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Methods (default mtl,anil,maml,fomaml).", valueName: "list"))
     var methods = "mtl,anil,maml,fomaml"
 
-    @Option(help: ArgumentHelp("The seed of the initialisation (default 0).", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The seed of the initialisation (default 0).", valueName: "s"), transform: parseSeed)
     var seed: UInt64 = 0
 
     @OptionGroup var training: RunOptions
 
-    @Option(name: .customLong("test-loss-every"), help: ArgumentHelp("Evaluate the test loss every k steps (default 5).", valueName: "k"))
+    @Option(name: .customLong("test-loss-every"), parsing: .unconditional, help: ArgumentHelp("Evaluate the test loss every k steps (default 5).", valueName: "k"))
     var testLossEvery = 5
 
     @Option(name: .customLong("meta-rate-fraction"), parsing: .unconditional,
@@ -52,6 +52,9 @@ struct CostCommand: ParsableCommand {
     @Flag(name: .customLong("no-figures"), help: "Skip the gnuplot figure.")
     var noFigures = false
 
+    /// The files written into --out.
+    static let outputFiles = ["curves.csv", "cost.csv", "test_loss_vs_seconds.png", "test_loss_vs_seconds.svg"]
+
     func run() throws {
         let width = try training.network.finiteWidth()
         let methodList = try parseFiniteMethods(methods, flag: "--methods")
@@ -59,10 +62,17 @@ struct CostCommand: ParsableCommand {
         if let timeBudget, !(timeBudget > 0 && timeBudget.isFinite) {
             throw ValidationError("--time-budget must be a positive number of seconds, got \(timeBudget)")
         }
+        try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)], outputs: RunGuards.folderOutputs("--out", out, files: CostCommand.outputFiles))
+        if let targetTestLoss, !(targetTestLoss >= 0 && targetTestLoss.isFinite) {
+            throw ValidationError("--target-test-loss must be a finite number ≥ 0, got \(targetTestLoss)")
+        }
         let taskSet = try TaskSet(taskFile: tasks)
         guard !taskSet.test.isEmpty, taskSet.test.allSatisfy({ $0.queryLabels != nil }) else {
             throw CommandFailure("--tasks \(tasks): a cost comparison needs test tasks with query labels")
         }
+        try RunGuards.refuseOversize(RunGuards.finiteEstimate(taskSet, width: width, depth: training.depth)
+                                        .times(Double(methodList.count), .methods),
+                                     outputFolder: out, flags: RunGuards.taskFileFlags)
         let architecture = try training.architecture()
         var options = training
         if let fraction = metaRateFraction {
