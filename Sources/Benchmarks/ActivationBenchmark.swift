@@ -34,7 +34,7 @@ enum ActivationBenchmark {
         report("activation              method              time n=300    error vs quadrature (n=24)")
         for name in names {
             let activation = try Activation(parsing: name)
-            let weightStd = name == "exp" || name.hasPrefix("monomial") ? 0.7 : 1.2
+            let weightStd = name == "exp" ? 0.3 : (name.hasPrefix("monomial") ? 0.7 : 1.2)
             let architecture = try Architecture(depth: 3, activation: activation, weightStd: weightStd, biasStd: 0.2)
             let recursion = KernelRecursion(architecture)
             let time = try Timing.best(repeats: 1) { _ = try recursion.kernels(large) }

@@ -34,7 +34,7 @@ struct StandardNormalRule: Sendable {
     /// inside), weights times ϕ(z): spectrally accurate for integrands analytic on each piece,
     /// such as an activation with kinks at the breaks.
     static func piecewiseLegendre(breaks: [Double], points: Int, halfWidth: Double = 10) -> StandardNormalRule {
-        let reference = GaussLegendre.rule(points: points)
+        let reference = points == QuadratureDualMaps.piecePoints ? GaussLegendre.pieceRule : GaussLegendre.rule(points: points)
         let cuts = [-halfWidth] + breaks.filter { abs($0) < halfWidth }.sorted() + [halfWidth]
         var nodes: [Double] = [], weights: [Double] = []
         nodes.reserveCapacity(points * (cuts.count - 1))
@@ -90,6 +90,9 @@ struct StandardNormalRule: Sendable {
 /// Gauss–Legendre nodes and weights on [−1, 1], by Newton's method on P_n from the
 /// asymptotic first guesses cos(π(i − 1/4)/(n + 1/2)) (converged to round-off).
 enum GaussLegendre {
+    /// The rule of the pair quadrature's pieces, built once (the inner rule moves with z₁).
+    static let pieceRule = rule(points: QuadratureDualMaps.piecePoints)
+
     static func rule(points n: Int) -> (nodes: [Double], weights: [Double]) {
         var nodes = [Double](repeating: 0, count: n), weights = nodes
         for i in 0..<(n + 1) / 2 {
