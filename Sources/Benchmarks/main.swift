@@ -1,13 +1,30 @@
 // `make bench`: speed of the toolkit's hot paths, each printed beside a reference measured in
-// the same run (OpenBLAS dgemm of the same size, or the base kernel). Arguments name the
-// benchmarks to run (kernel, activations, predictor, training); none runs them all.
+// the same run (OpenBLAS dgemm of the same size, or the base kernel).
 import Foundation
 import LinearAlgebra
 
 AllocatorTuning.keepFreedMemoryForReuse()
-let chosen = Set(CommandLine.arguments.dropFirst())
-func wanted(_ name: String) -> Bool { chosen.isEmpty || chosen.contains(name) }
-if wanted("kernel") { try KernelBenchmark.run(); print() }
-if wanted("activations") { try ActivationBenchmark.run(); print() }
-if wanted("predictor") { try PredictorBenchmark.run(); print() }
-if wanted("training") { try TrainingBenchmark.run() }
+// `Benchmarks conv` runs the convolutional kernels alone (`conv-flatten`: without the long GAP case);
+// `Benchmarks omniglot` runs only the Omniglot task-generation benchmark; `Benchmarks activations`
+// only the activation benchmarks (tanh against ReLU, the per-activation table).
+if let section = CommandLine.arguments.dropFirst().first {
+    if section.hasPrefix("conv") {
+        try ConvolutionalKernelBenchmark.run(globalAveragePooling: section == "conv")
+    } else if section == "omniglot" {
+        try OmniglotBenchmark.run()
+    } else if section == "activations" {
+        try ActivationBenchmark.run()
+    }
+    exit(0)
+}
+try KernelBenchmark.run()
+print()
+try ActivationBenchmark.run()
+print()
+try PredictorBenchmark.run()
+print()
+try TrainingBenchmark.run()
+print()
+try ConvolutionalKernelBenchmark.run()
+print()
+try OmniglotBenchmark.run()

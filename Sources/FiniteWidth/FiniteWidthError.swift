@@ -18,6 +18,8 @@ public enum FiniteWidthError: Error, CustomStringConvertible, Equatable {
     case shapeMismatch(matrix: String, expectedRows: Int, expectedColumns: Int, rows: Int, columns: Int)
     /// A kernel was asked of an output unit the network does not have.
     case outputIndexOutOfRange(index: Int, outputs: Int)
+    /// A convolutional architecture was handed to the fully connected network.
+    case convolutionalArchitecture
 
     public var description: String {
         switch self {
@@ -32,6 +34,9 @@ public enum FiniteWidthError: Error, CustomStringConvertible, Equatable {
                 + "\(parameterizationWidth): they must be equal"
         case let .parameterCountMismatch(expected, found):
             return "the network has \(expected) parameters, but \(found) values were given"
+        case .convolutionalArchitecture:
+            return "finite-width networks are fully connected: a convolutional architecture has infinite-width "
+                + "kernels (kernel, predict, closeness) but no finite network to train yet"
         case let .noPoints(set):
             return "\(set) holds no points"
         case let .inputDimensionMismatch(set, expected, found):

@@ -154,6 +154,29 @@ struct DualActivation: Sendable {
         }
     }
 
+    /// The same maps from raw variances, for callers without per-layer state: the row point and
+    /// the run are prepared on the spot (for the series forms that computes their Hermite
+    /// coefficients on every call; prefer `prepare` once per layer and the indexed `pairs`).
+    func pairs(count: Int, qi: Double, rootQi: Double, qj: UnsafePointer<Double>, rootQj: UnsafePointer<Double>,
+               sigma: UnsafePointer<Double>, determinant: UnsafePointer<Double>?,
+               sigmaHat: UnsafeMutablePointer<Double>, sigmaDot: UnsafeMutablePointer<Double>,
+               nextDeterminant: UnsafeMutablePointer<Double>?, weightVariance: Double, biasVariance: Double) {
+        guard count > 0 else { return }
+        let columnVariances = Array(UnsafeBufferPointer(start: qj, count: count))
+        let rows: PreparedVariances, columns: PreparedVariances
+        switch form {
+        case .polynomialSeries, .hermiteSeries:
+            rows = prepare(variances: [qi])
+            columns = prepare(variances: columnVariances)
+        default:   // closed forms, quadrature and user maps need only q and √q
+            rows = PreparedVariances(variance: [qi], hat: [0], dot: [0], coefficients: nil)
+            columns = PreparedVariances(variance: columnVariances, hat: [], dot: [], coefficients: nil)
+        }
+        pairs(row: 0, of: rows, columns: 0, count: count, of: columns, sigma: sigma, determinant: determinant,
+              sigmaHat: sigmaHat, sigmaDot: sigmaDot, nextDeterminant: nextDeterminant,
+              weightVariance: weightVariance, biasVariance: biasVariance)
+    }
+
     /// Σ̂(x, x) and Σ̇(x, x) for a point of variance q (exact): the pair maps at Σ = q, det = 0,
     /// or quadrature / the series' own rule for the numeric forms.
     func diagonal(_ q: Double) -> (hat: Double, dot: Double) {

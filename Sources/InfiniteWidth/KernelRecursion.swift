@@ -1,6 +1,7 @@
 import LinearAlgebra
 
-/// The NNGP/NTK recursion of theory.md §1 for one architecture.
+/// The NNGP/NTK recursion of theory.md §1 for one architecture (a convolutional architecture
+/// is dispatched to `ConvolutionalKernels`).
 ///
 /// Every pair (x_i, x_j) runs through all layers on its own once the per-point variances q^l are
 /// known, so the recursion works row by row in cache-sized buffers, in parallel, and writes only
@@ -29,6 +30,11 @@ public struct KernelRecursion: Sendable {
     public func kernels(_ x1: Matrix, _ x2: Matrix? = nil, depths: [Int]) throws -> [NetworkKernels] {
         try validate(x1, x2, depths: depths)
         let readoutDepths = Array(Set(depths)).sorted()
+        if let convolution = architecture.convolution {
+            let byDepth = try ConvolutionalKernels(architecture, convolution, quadrature: quadrature)
+                .kernels(x1, x2, readoutDepths: readoutDepths)
+            return depths.map { byDepth[$0]! }
+        }
         let geometry = InputGeometry(x1: x1, x2: x2)
         let layers = LayerRecursion(architecture, inputDimension: x1.columns)
         let deepest = readoutDepths.last!

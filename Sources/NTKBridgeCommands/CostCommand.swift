@@ -55,9 +55,14 @@ struct CostCommand: ParsableCommand {
     /// The files written into --out.
     static let outputFiles = ["curves.csv", "cost.csv", "test_loss_vs_seconds.png", "test_loss_vs_seconds.svg"]
 
+    @OptionGroup var sharding: ShardOptions
+
     func run() throws {
         let width = try training.network.finiteWidth()
-        let methodList = try parseFiniteMethods(methods, flag: "--methods")
+        let shard = try sharding.parsed()
+        // A shard trains the methods whose place in --methods is ≡ i (mod N).
+        let methodList = try parseFiniteMethods(methods, flag: "--methods").enumerated()
+            .filter { shard?.owns($0.offset) ?? true }.map(\.element)
         guard testLossEvery >= 1 else { throw ValidationError("--test-loss-every must be at least 1, got \(testLossEvery)") }
         if let timeBudget, !(timeBudget > 0 && timeBudget.isFinite) {
             throw ValidationError("--time-budget must be a positive number of seconds, got \(timeBudget)")
@@ -70,7 +75,7 @@ struct CostCommand: ParsableCommand {
         guard !taskSet.test.isEmpty, taskSet.test.allSatisfy({ $0.queryLabels != nil }) else {
             throw CommandFailure("--tasks \(tasks): a cost comparison needs test tasks with query labels")
         }
-        try RunGuards.refuseOversize(RunGuards.finiteEstimate(taskSet, width: width, depth: training.depth)
+        try RunGuards.refuseOversize(RunGuards.finiteEstimate(taskSet, width: width, run: training)
                                         .times(Double(methodList.count), .methods),
                                      outputFolder: out, flags: RunGuards.taskFileFlags)
         let architecture = try training.architecture()
@@ -83,6 +88,12 @@ struct CostCommand: ParsableCommand {
             options.outerLoop.metaRate = 1   // replaced below by each method's own rate
         }
         let settings = try options.settings(trainTasks: taskSet.train.count)
+        let configuration = "tasks=\(tasks) width=\(width) " + training.configuration
+        let setting = "width \(width), \(training.network.activation), depth \(training.depth), \(taskSet.train.count) tasks"
+        if let shard {
+            return try runShard(shard, methodList: methodList, settings: settings, taskSet: taskSet, architecture: architecture,
+                                width: width, configuration: configuration, setting: setting)
+        }
         var rates: [FiniteMethod: Double] = [:]
         var learners = try methodList.map { method -> any FiniteLearner in
             var chosen = settings
@@ -108,10 +119,9 @@ struct CostCommand: ParsableCommand {
         let target = targetTestLoss ?? CostReport.defaultTarget(runs)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let comments = Provenance.comments(commandLine: CommandLine.arguments, seeds: "\(seed)",
-                                           configuration: "tasks=\(tasks) width=\(width) " + training.configuration)
+                                           configuration: configuration)
         try CostReport.curvesTable(runs, comments: comments).write(to: out + "/curves.csv")
         try CostReport.costTable(runs, target: target, comments: comments).write(to: out + "/cost.csv")
-        let setting = "width \(width), \(training.network.activation), depth \(training.depth), \(taskSet.train.count) tasks"
         if !noFigures {
             do { try CostReport.renderFigure(runs, in: out, setting: setting) } catch {
                 FileHandle.standardError.write(Data("cost: figure skipped: \(error)\n".utf8))

@@ -59,6 +59,8 @@ struct KernelCommand: ParsableCommand {
         if let out { try RunGuards.refuseInputsInside(("--out", out), inputs: [("--x1", x1)] + (x2.map { [("--x2", $0)] } ?? [])) }
         let first = try Matrix(csvFile: x1)
         let second = try x2.map { try Matrix(csvFile: $0) }
+        try network.checkInputDimension(first.columns, of: "--x1 \(x1)")
+        if let second { try network.checkInputDimension(second.columns, of: "--x2 \(x2!)") }
         if let second, second.columns != first.columns {
             throw CommandFailure("--x2 \(x2!) has \(second.columns) columns but --x1 \(x1) has \(first.columns): "
                                   + "the input dimensions must agree")

@@ -40,7 +40,7 @@ extension MatrixFileFormat {
 
     /// The .npy header for a float64 C-ordered matrix, padded so that the data starts at a
     /// multiple of 64 bytes.
-    static func npyHeader(rows: Int, columns: Int) -> Data {
+    public static func npyHeader(rows: Int, columns: Int) -> Data {
         var dictionary = "{'descr': '<f8', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
         let unpadded = 10 + dictionary.utf8.count + 1
         dictionary += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"

@@ -96,4 +96,17 @@ void ntkb_hermite_sum(size_t n, size_t terms, size_t first, size_t step, const d
 /// largest |ρ[j]| not above `limit` (0 if none).
 double ntkb_correlations(size_t n, double root_qi, const double *root_qj, const double *sigma, double limit, double *rho);
 
+// Convolutional kernel engine (convolution_sums.c).
+
+/// out[k] = scale·Σ_s sources[s][k] + shift (+ addend[k] if addend is not NULL), k < n: the
+/// filter taps of a convolution summed over runs of pairs. `out` may not alias a source.
+void ntkb_sum_runs(size_t n, const double *const *sources, size_t count, double scale, double shift,
+                   const double *addend, double *out);
+
+/// det[k] = (r − Σ_k)(r + Σ_k) with r = √qi·√qj[k]: q_i·q_j − Σ² without squaring the roots again.
+void ntkb_pair_determinant(size_t n, double root_qi, const double *root_qj, const double *sigma, double *det);
+
+/// The activation's update of a run: sigma[k] = hat[k], theta[k] *= dot[k].
+void ntkb_activation_update(size_t n, const double *hat, const double *dot, double *sigma, double *theta);
+
 #endif
