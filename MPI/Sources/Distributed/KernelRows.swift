@@ -15,11 +15,12 @@ import LinearAlgebra
 public enum KernelRows {
     public static func kernels(_ recursion: KernelRecursion, _ x1: Matrix, _ x2: Matrix?, depths: [Int],
                                blocks: [Range<Int>]) throws -> [[NetworkKernels]] {
-        if let x2 {
-            return try blocks.map { try recursion.kernels(x1.rows($0), x2, depths: depths) }
-        }
+        // The Hermite-series activations (tanh, sigmoid, …) prepare per-layer coefficients from the
+        // whole set of X1 points (rule step and degree from the largest variance), so X1[rows]
+        // alone would differ from the full call in the last bits: the cross kernel, like the
+        // symmetric one, is computed whole until the row-range API is available.
         guard !blocks.isEmpty else { return [] }
-        let whole = try recursion.kernels(x1, depths: depths)
-        return blocks.map { rows in whole.map { $0.block(rows: rows, columns: 0..<x1.rows) } }
+        let whole = try recursion.kernels(x1, x2, depths: depths)
+        return blocks.map { rows in whole.map { $0.block(rows: rows, columns: 0..<(x2?.rows ?? x1.rows)) } }
     }
 }
