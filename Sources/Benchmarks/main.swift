@@ -6,12 +6,15 @@ import LinearAlgebra
 
 AllocatorTuning.keepFreedMemoryForReuse()
 // `Benchmarks conv` runs the convolutional kernels alone (`conv-flatten`: without the long GAP case);
-// `Benchmarks omniglot` runs only the Omniglot task-generation benchmark.
+// `Benchmarks omniglot` runs only the Omniglot task-generation benchmark; `Benchmarks activations`
+// only the activation benchmarks (tanh against ReLU, the per-activation table).
 if let section = CommandLine.arguments.dropFirst().first {
     if section.hasPrefix("conv") {
         try ConvolutionalKernelBenchmark.run(globalAveragePooling: section == "conv")
     } else if section == "omniglot" {
         try OmniglotBenchmark.run()
+    } else if section == "activations" {
+        try ActivationBenchmark.run()
     }
     exit(0)
 }
@@ -25,6 +28,8 @@ print()
 try CommandBenchmark.runAll(folder: scratch)
 print()
 try CommandBenchmark.predict(folder: scratch)
+print()
+try ActivationBenchmark.run()
 print()
 try PredictorBenchmark.run()
 print()

@@ -62,6 +62,8 @@ struct ArchitectureOptions: ParsableArguments {
                                     parameterization: parsedParameterization(), convolution: convolution)
         } catch let error as ArchitectureError {
             throw ValidationError(error.description)
+        } catch let error as ActivationError {
+            throw ValidationError("--activation '\(activation)': \(error)")
         } catch is ConvolutionError {
             throw ValidationError("--conv: convolutional networks are implemented in NTK parameterization only; "
                                   + "drop --parameterization \(parameterization)")
