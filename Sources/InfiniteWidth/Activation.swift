@@ -137,6 +137,25 @@ public enum Activation: Sendable, Equatable {
         }
     }
 
+    /// (φ(x), φ′(x)) at once, bit-identical to `value` and `derivative` separately; tanh, sigmoid
+    /// and SiLU share their one transcendental evaluation (the Hermite coefficients evaluate both
+    /// at every quadrature node of every point, every layer).
+    public func valueAndDerivative(_ x: Double) -> (value: Double, derivative: Double) {
+        switch self {
+        case .tanh:
+            let t = Double.tanh(x)
+            return (t, 1 - t * t)
+        case .sigmoid:
+            let s = logistic(x)
+            return (s, s * (1 - s))
+        case .silu:
+            let s = logistic(x)
+            return (x * s, s * (1 + x * (1 - s)))
+        default:
+            return (value(x), derivative(x))
+        }
+    }
+
     /// φ″(x) (zero almost everywhere for the piecewise-linear activations), for Hessian-vector
     /// products.
     public func secondDerivative(_ x: Double) -> Double {

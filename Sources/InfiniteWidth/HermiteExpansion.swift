@@ -115,7 +115,7 @@ enum HermiteExpansion {
                                 var e = 0.0, d = 0.0
                                 for k in 0..<m {
                                     let x = c * rule.nodes[k]
-                                    let f = activation.value(x), g = activation.derivative(x)
+                                    let (f, g) = activation.valueAndDerivative(x)
                                     vp.base[k * n + p] = f
                                     sp.base[k * n + p] = g
                                     e += rule.weights[k] * f * f
