@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "InfiniteWidthTests", dependencies: ["InfiniteWidth", "LinearAlgebra", "TestSupport", "CNumerics"]),
         .target(name: "TestSupport", dependencies: ["LinearAlgebra", "Reports", "FewShot", "CZip"], path: "Tests/TestSupport"),
-        .testTarget(name: "FewShotTests", dependencies: ["FewShot", "LinearAlgebra", "TestSupport"]),
+        .testTarget(name: "FewShotTests", dependencies: ["FewShot", "LinearAlgebra", "TestSupport", "CZip"]),
         .testTarget(name: "ParadigmsTests", dependencies: ["Paradigms", "FewShot", "LinearAlgebra", "InfiniteWidth", "TestSupport"]),
         .testTarget(name: "FiniteWidthTests", dependencies: ["FiniteWidth", "Paradigms", "FewShot", "LinearAlgebra", "InfiniteWidth"]),
         .testTarget(name: "StudiesTests", dependencies: ["Studies", "FiniteWidth", "Paradigms", "FewShot", "LinearAlgebra", "InfiniteWidth"]),

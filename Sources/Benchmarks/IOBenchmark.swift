@@ -33,6 +33,19 @@ enum IOBenchmark {
              reference: try Timing.best { _ = try InputFileBytes(path: json) })
         line("task file .npz read", try Timing.best { _ = try TaskSet(taskFile: npz) }, bytes: npzBytes.count,
              reference: try Timing.best { _ = try InputFileBytes(path: npz) })
+
+        // The Omniglot shape of the scale issue: N = 200 tasks, 20-way 1-shot 1-query, S = 21
+        // (441 features), one-hot labels of width 20.
+        print("  Omniglot-shaped .npz: 200 training + 20 test tasks, 20 support and 20 query points, d = 441, k = 20")
+        let omniglot = try TaskFamily.teacher(dimension: 441, outputs: 20, features: 32)
+            .tasks(trainTasks: 200, testTasks: 20, support: 20, query: 20, seed: 2)
+        let omniglotNPZ = folder + "/o.npz"
+        let omniglotWrite = try Timing.best { try omniglot.writeNPZ(to: omniglotNPZ) }
+        let omniglotBytes = try fileBytes(omniglotNPZ)
+        line("Omniglot-shaped .npz write", omniglotWrite, bytes: omniglotBytes.count,
+             reference: try plainWrite(omniglotBytes, to: folder + "/plain"))
+        line("Omniglot-shaped .npz read", try Timing.best { _ = try TaskSet(taskFile: omniglotNPZ) },
+             bytes: omniglotBytes.count, reference: try Timing.best { _ = try InputFileBytes(path: omniglotNPZ) })
     }
 
     private static func line(_ name: String, _ seconds: Double, bytes: Int, reference: Double) {

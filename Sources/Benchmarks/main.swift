@@ -7,7 +7,8 @@ import LinearAlgebra
 AllocatorTuning.keepFreedMemoryForReuse()
 // `Benchmarks conv` runs the convolutional kernels alone (`conv-flatten`: without the long GAP case);
 // `Benchmarks omniglot` runs only the Omniglot task-generation benchmark; `Benchmarks activations`
-// only the activation benchmarks (tanh against ReLU, the per-activation table).
+// only the activation benchmarks (tanh against ReLU, the per-activation table); `Benchmarks io`
+// only the readers and writers.
 if let section = CommandLine.arguments.dropFirst().first {
     if section.hasPrefix("conv") {
         try ConvolutionalKernelBenchmark.run(globalAveragePooling: section == "conv")
@@ -15,6 +16,11 @@ if let section = CommandLine.arguments.dropFirst().first {
         try OmniglotBenchmark.run()
     } else if section == "activations" {
         try ActivationBenchmark.run()
+    } else if section == "io" {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ntkbridge-bench-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try IOBenchmark.run(folder: scratch)
     }
     exit(0)
 }

@@ -22,8 +22,9 @@ extension Matrix {
 
     /// Reads .npy bytes from `readExactly(target, count)`, which delivers the next `count` bytes
     /// of a stream of `byteCount` bytes in all (a file, or a member of an .npz archive); `name`
-    /// identifies the stream in errors.
-    public init(npyNamed name: String, byteCount: Int,
+    /// identifies the stream in errors. With `allowingNoRows`, a (0, columns) array is an empty
+    /// matrix (an .npz task file's concatenation of no tasks) rather than an error.
+    public init(npyNamed name: String, byteCount: Int, allowingNoRows: Bool = false,
                 readExactly: (UnsafeMutableRawPointer, Int) throws -> Void) throws {
         func failure(_ reason: String) -> InputFileError { .malformedNPY(file: name, reason: reason) }
         // The fixed prefix, then the dictionary.
@@ -45,6 +46,10 @@ extension Matrix {
         try headerBytes.withUnsafeMutableBytes { try readExactly($0.baseAddress! + lengths.offset, lengths.dictionary) }
         let header: NPYHeader
         do { header = try NPYHeader(headerBytes) } catch { throw failure(error.description) }
+        guard header.elementType.isFloatingPoint else {
+            throw failure("unsupported: dtype '\(header.elementType.rawValue)' (float64 '<f8' or '>f8', float32 '<f4' or "
+                          + "'>f4' are read; convert with x.astype(np.float64))")
+        }
         guard header.shape.count == 2 else {
             throw failure("the array has \(header.shape.count) dimensions \(header.shape); a matrix (points × coordinates) "
                           + "has 2 (reshape with x.reshape(len(x), -1))")
@@ -55,6 +60,10 @@ extension Matrix {
             throw failure(byteCount < expected
                 ? "truncated: the shape (\(rows), \(columns)) needs \(expected) bytes, the file has \(byteCount)"
                 : "the file has \(byteCount - expected) bytes after the data of shape (\(rows), \(columns))")
+        }
+        if allowingNoRows && rows == 0 && columns > 0 {
+            self.init(rows: 0, columns: columns, elements: [])
+            return
         }
         guard rows > 0, columns > 0 else { throw InputFileError.noData(file: name) }
         let count = rows * columns
@@ -96,6 +105,8 @@ extension Matrix {
                 let bits = raw.load(fromByteOffset: count * 4 + k * 4, as: UInt32.self)
                 target[k] = Double(Float(bitPattern: big ? UInt32(bigEndian: bits) : UInt32(littleEndian: bits)))
             }
+        case .int64LittleEndian, .int64BigEndian:
+            preconditionFailure("integer arrays are refused before their data is read")
         }
     }
 

@@ -8,14 +8,18 @@
 /// `fortran_order` and `shape`. The data follows the header: rows·columns elements of the given
 /// type, row after row (C order) or column after column (Fortran order).
 public struct NPYHeader: Equatable, Sendable {
-    /// The element types read: float64 and float32, either byte order.
+    /// The element types read: float64 and float32, either byte order; int64 for index arrays
+    /// (the .npz task file's offsets; matrices refuse it).
     public enum ElementType: String, Sendable, CaseIterable {
         case float64LittleEndian = "<f8"
         case float64BigEndian = ">f8"
         case float32LittleEndian = "<f4"
         case float32BigEndian = ">f4"
+        case int64LittleEndian = "<i8"
+        case int64BigEndian = ">i8"
 
-        public var size: Int { self == .float64LittleEndian || self == .float64BigEndian ? 8 : 4 }
+        public var size: Int { self == .float32LittleEndian || self == .float32BigEndian ? 4 : 8 }
+        public var isFloatingPoint: Bool { self != .int64LittleEndian && self != .int64BigEndian }
     }
 
     public let elementType: ElementType
@@ -111,7 +115,14 @@ public struct NPYHeader: Equatable, Sendable {
     /// The version 1.0 header of a float64 C-ordered rows × columns array, padded with spaces so
     /// that the data starts at a multiple of 64 bytes (version 2.0 if the dictionary needs it).
     public static func encoded(rows: Int, columns: Int) -> [UInt8] {
-        let dictionary = "{'descr': '<f8', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
+        encoded(type: .float64LittleEndian, shape: [rows, columns])
+    }
+
+    /// The version 1.0 header of a C-ordered array of `type` and `shape` (one dimension is
+    /// written `(n,)`, as Python does), padded as above.
+    public static func encoded(type: ElementType, shape: [Int]) -> [UInt8] {
+        let dimensions = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        let dictionary = "{'descr': '\(type.rawValue)', 'fortran_order': False, 'shape': \(dimensions), }"
         var text = Array(dictionary.utf8)
         let prefix = 10
         let padding = (64 - (prefix + text.count + 1) % 64) % 64

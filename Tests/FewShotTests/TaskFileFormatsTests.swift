@@ -1,3 +1,4 @@
+import CZip
 import FewShot
 import Foundation
 import LinearAlgebra
@@ -49,6 +50,76 @@ final class TaskFileFormatsTests: XCTestCase {
         })
         try unlabelled.writeNPZ(to: path("ok.npz"))
         XCTAssertEqual(try TaskSet(taskFile: path("ok.npz")).test.count, 12)
+    }
+
+    /// 13 large members however many tasks, a mix of labelled and unlabelled test tasks, and an
+    /// empty test set all read back exactly.
+    func testNPZLayoutHasFewMembersAndKeepsAbsentLabels() throws {
+        let tasks = try sample()
+        let mixed = try TaskSet(train: tasks.train, test: tasks.test.enumerated().map { i, t in
+            FewShotTask(supportInputs: t.supportInputs, supportLabels: t.supportLabels, queryInputs: t.queryInputs,
+                        queryLabels: i == 1 ? nil : t.queryLabels)
+        })
+        try mixed.writeNPZ(to: path("m.npz"))
+        XCTAssertEqual(try members(path("m.npz")).count, 13)
+        let read = try TaskSet(taskFile: path("m.npz"))
+        XCTAssertEqual(bits(read), bits(mixed))
+        XCTAssertEqual(read.test.map { $0.queryLabels == nil }, [false, true, false])
+        let trainOnly = try TaskSet(train: tasks.train, test: [])
+        try trainOnly.writeNPZ(to: path("e.npz"))
+        XCTAssertEqual(try TaskSet(taskFile: path("e.npz")), trainOnly)
+    }
+
+    func testMalformedNPZMembersAreNamed() throws {
+        let tasks = try sample()   // 12 training tasks of 4 support and 5 query points
+        try tasks.writeNPZ(to: path("t.npz"))
+        func int64s(_ values: [Int64]) -> [UInt8] {
+            NPYHeader.encoded(type: .int64LittleEndian, shape: [values.count]) + values.withUnsafeBytes { Array($0) }
+        }
+        let cases: [(String, [UInt8]?, [String])] = [
+            ("train_query_y.npy", nil, ["train_query_y.npy", "is missing"]),
+            ("train_support_offsets.npy", int64s([0, 4, 3] + (3...12).map { Int64(4 * $0) }),
+             ["train_support_offsets.npy", "entry 2 is 3"]),
+            ("train_support_offsets.npy", int64s((0...12).map { Int64(4 * $0 + 1) }), ["train_support_offsets.npy", "start with 0"]),
+            ("train_query_offsets.npy", int64s((0...11).map { Int64(5 * $0) }), ["train_query_offsets.npy", "ends at 55"]),
+            ("test_query_offsets.npy", int64s([0, 5, 15]), ["test_query_offsets.npy", "3 entries", "test_support_offsets.npy"]),
+            ("train_support_offsets.npy", NPYHeader.encoded(rows: 13, columns: 1) + [UInt8](repeating: 0, count: 13 * 8),
+             ["train_support_offsets.npy", "int64"]),
+            ("test_query_labelled.npy", int64s([1, 2, 1]), ["test_query_labelled.npy", "entry 1 is 2"]),
+            ("train_query_x.npy", int64s([1]), ["train_query_x.npy", "dtype '<i8'"]),
+            ("extra.npy", int64s([1]), ["extra.npy", "not a task-file array"]),
+        ]
+        for (k, (member, bytes, expected)) in cases.enumerated() {
+            let file = path("bad\(k).npz")
+            try FileManager.default.copyItem(atPath: path("t.npz"), toPath: file)
+            try replace(member, in: file, with: bytes)
+            XCTAssertThrowsError(try TaskSet(taskFile: file)) { error in
+                XCTAssertTrue(expected.allSatisfy { "\(error)".contains($0) } && "\(error)".contains(file), "\(k): \(error)")
+            }
+        }
+    }
+
+    private func members(_ file: String) throws -> [String] {
+        var code: Int32 = 0
+        let archive = try XCTUnwrap(zip_open(file, ZIP_RDONLY, &code))
+        defer { zip_discard(archive) }
+        return (0..<zip_get_num_entries(archive, 0)).map { String(cString: zip_get_name(archive, zip_uint64_t($0), 0)) }
+    }
+
+    /// Replaces (or adds, or with nil deletes) one member of an archive.
+    private func replace(_ member: String, in file: String, with bytes: [UInt8]?) throws {
+        var code: Int32 = 0
+        let archive = try XCTUnwrap(zip_open(file, 0, &code))
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, bytes?.count ?? 0), alignment: 8)
+        defer { buffer.deallocate() }
+        if let bytes {
+            bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
+            let source = try XCTUnwrap(zip_source_buffer(archive, buffer.baseAddress, zip_uint64_t(bytes.count), 0))
+            XCTAssertGreaterThanOrEqual(zip_file_add(archive, member, source, ZIP_FL_OVERWRITE), 0)
+        } else {
+            XCTAssertEqual(zip_delete(archive, zip_uint64_t(zip_name_locate(archive, member, 0))), 0)
+        }
+        XCTAssertEqual(zip_close(archive), 0)
     }
 
     func testJSONFastPathEqualsTheGeneralReader() throws {
