@@ -228,3 +228,17 @@ private struct SharedDestination: @unchecked Sendable {
         }
     }
 }
+
+extension KernelRecursion {
+    /// Whether rows computed on their own (`kernels(_:_:depths:rows:)`, the blocks of
+    /// `--memory-limit`) are bit-identical to those rows of the whole matrix. True for every
+    /// closed-form activation and for the convolutional engine. A truncated Hermite series (tanh,
+    /// sigmoid, softplus, SiLU, ELU, SELU) picks the truncation of its vectorized pass from the
+    /// largest |ρ| of each run of pairs, so its row blocks agree with the whole matrix to round-off
+    /// (about 1e-16 relative), not bit for bit.
+    public var rowBlocksAreBitIdentical: Bool {
+        if architecture.convolution != nil { return true }
+        if case .hermiteSeries = dual.form { return false }
+        return true
+    }
+}

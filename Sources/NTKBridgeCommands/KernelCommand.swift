@@ -117,6 +117,11 @@ struct KernelCommand: ParsableCommand {
         let blockRows = try plan.blockRows(memoryLimit: memoryLimit.flatMap(ByteSize.parse),
                                            available: ByteSize.availableMemory(), flags: flagsForMessages)
         if let out { try plan.checkDisk(free: ByteSize.freeDisk(near: out), folder: out) }
+        if !recursion.rowBlocksAreBitIdentical && (rows != nil || blockRows < plan.rows.count) {
+            let warning = "ntkbridge: warning: with --activation \(network.activation) the rows computed in blocks agree "
+                + "with the whole matrix to round-off (about 1e-16 relative), not bit for bit (Docs/kernels.md, Scale)\n"
+            FileHandle.standardError.write(Data(warning.utf8))
+        }
         let writer = KernelWriter(plan: plan, blockRows: blockRows, depthFolders: depths != nil)
         let seconds: Double
         if let out {
