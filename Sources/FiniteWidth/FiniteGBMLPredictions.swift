@@ -19,8 +19,9 @@ extension FiniteGBML {
             }
         case .maml:
             return try testTasks.map { task in
-                try adaptationSteps(task, from: network, schedule: testSchedule, recording: false)[0]
-                    .outputs(task.query, offset: task.queryOffset)
+                try withAdaptedParameters(task, from: network, schedule: testSchedule) { p in
+                    try network.outputs(task.query, offset: task.queryOffset, at: p)
+                }
             }
         }
     }

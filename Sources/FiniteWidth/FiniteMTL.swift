@@ -89,9 +89,7 @@ public struct FiniteMTL: FiniteLearner {
 
     public mutating func step() throws -> Double {
         let parts = try gradientParts(network, heads)
-        var parameters = network.parameters
-        ParameterArithmetic.addScaled(parts.body, -schedule.rate, to: &parameters)
-        network.parameters = parameters
+        ParameterArithmetic.addScaled(parts.body, -schedule.rate, to: &network.parameters)
         for i in heads.indices { ParameterArithmetic.addScaled(parts.heads[i], -schedule.rate, to: &heads[i]) }
         stepsTaken += 1
         return parts.loss
