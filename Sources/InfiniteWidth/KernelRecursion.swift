@@ -45,7 +45,7 @@ public struct KernelRecursion: Sendable {
                 let recursion = RowRecursion(geometry: geometry, layers: layers, dual: dual,
                                              diagonal1: diagonal1, diagonal2: diagonal2,
                                              readoutDepths: readoutDepths, deepest: deepest,
-                                             outputs: .init(pointers), overflow: .init(overflow.baseAddress!))
+                                             outputs: pointers.map(SharedPointer.init), overflow: .init(overflow.baseAddress!))
                 // All work on the workers: OpenBLAS single-threaded inside them, so that no BLAS
                 // thread spins for work beside them.
                 BLASBackend.withThreadCount(1) {

@@ -1,17 +1,5 @@
 import LinearAlgebra
 
-/// Raw pointers shared by the workers of one kernel computation. Each worker writes only the
-/// rows it was given, so the writes never overlap.
-struct SharedPointer<Element>: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Element>
-    init(_ base: UnsafeMutablePointer<Element>) { self.base = base }
-}
-
-struct SharedPointers: @unchecked Sendable {
-    let bases: [UnsafeMutablePointer<Double>]
-    init(_ bases: [UnsafeMutablePointer<Double>]) { self.bases = bases }
-}
-
 /// The recursion of `LayerRecursion` run for the pairs of whole rows (x_i, X2), through every
 /// layer, in buffers that stay in cache.
 struct RowRecursion: Sendable {
@@ -23,7 +11,7 @@ struct RowRecursion: Sendable {
     let readoutDepths: [Int]
     let deepest: Int
     /// Per readout depth: nngp, ntk, body (and head in standard parameterization).
-    let outputs: SharedPointers
+    let outputs: [SharedPointer<Double>]
     /// Per row: the first depth whose readout was not finite (0 if none).
     let overflow: SharedPointer<Int>
 
@@ -121,10 +109,10 @@ struct RowRecursion: Sendable {
                               theta: UnsafeMutablePointer<Double>) {
         let perDepth = layers.headIsNNGP ? 3 : 4
         let offset = i * geometry.count2 + start
-        let nngp = outputs.bases[perDepth * index] + offset
-        let ntk = outputs.bases[perDepth * index + 1] + offset
-        let body = outputs.bases[perDepth * index + 2] + offset
-        let head = layers.headIsNNGP ? nngp : outputs.bases[perDepth * index + 3] + offset
+        let nngp = outputs[perDepth * index].base + offset
+        let ntk = outputs[perDepth * index + 1].base + offset
+        let body = outputs[perDepth * index + 2].base + offset
+        let head = layers.headIsNNGP ? nngp : outputs[perDepth * index + 3].base + offset
         var finite = true
         for k in 0..<count {
             let n = layers.readoutWeightVariance * hat[k] + layers.readoutBiasVariance
