@@ -11,7 +11,7 @@ let package = Package(
     products: [
         .executable(name: "ntkbridge", targets: ["ntkbridge"]),
         .library(name: "NTKBridge", targets: [
-            "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth", "Reports",
+            "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth", "Studies", "Reports",
         ]),
     ],
     dependencies: [
@@ -35,30 +35,35 @@ let package = Package(
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .target(name: "FewShot", dependencies: [
-            "LinearAlgebra", "InfiniteWidth",
+            "LinearAlgebra",
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .target(name: "Paradigms", dependencies: ["LinearAlgebra", "InfiniteWidth", "FewShot"]),
         .target(name: "FiniteWidth", dependencies: [
-            "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "CNumerics", "CBLAS",
+            "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "CBLAS",
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
-        .target(name: "Reports", dependencies: ["LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth"]),
+        // Sweeps and studies: loops over the mathematics of the modules below, summarized.
+        .target(name: "Studies", dependencies: ["LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth"]),
+        .target(name: "Reports", dependencies: ["LinearAlgebra", "Paradigms", "FiniteWidth", "Studies"]),
         .target(name: "NTKBridgeCommands", dependencies: [
-            "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth", "Reports",
+            "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth", "Studies", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ntkbridge", dependencies: ["NTKBridgeCommands", "LinearAlgebra"]),
         .executableTarget(name: "Benchmarks", dependencies: [
-            "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth", "CBLAS",
+            "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth",
         ]),
 
-        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "CBLAS"]),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "InfiniteWidthTests", dependencies: ["InfiniteWidth", "LinearAlgebra", "TestSupport", "CNumerics"]),
         .target(name: "TestSupport", dependencies: ["LinearAlgebra", "Reports", "FewShot"], path: "Tests/TestSupport"),
-        .testTarget(name: "FewShotTests", dependencies: ["FewShot", "LinearAlgebra", "InfiniteWidth", "TestSupport"]),
+        .testTarget(name: "FewShotTests", dependencies: ["FewShot", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "ParadigmsTests", dependencies: ["Paradigms", "FewShot", "LinearAlgebra", "InfiniteWidth", "TestSupport"]),
-        .testTarget(name: "FiniteWidthTests", dependencies: ["FiniteWidth", "LinearAlgebra", "InfiniteWidth", "TestSupport"]),
-        .testTarget(name: "CommandTests", dependencies: ["NTKBridgeCommands", "LinearAlgebra", "Reports", "TestSupport"]),
+        .testTarget(name: "FiniteWidthTests", dependencies: ["FiniteWidth", "Paradigms", "FewShot", "LinearAlgebra", "InfiniteWidth"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Studies", "FiniteWidth", "Paradigms", "FewShot", "LinearAlgebra", "InfiniteWidth"]),
+        .testTarget(name: "CommandTests", dependencies: [
+            "NTKBridgeCommands", "LinearAlgebra", "InfiniteWidth", "FewShot", "FiniteWidth", "Reports", "TestSupport",
+        ]),
     ]
 )

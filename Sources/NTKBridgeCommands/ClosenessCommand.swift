@@ -4,6 +4,7 @@ import Foundation
 import InfiniteWidth
 import Paradigms
 import Reports
+import Studies
 
 /// `ntkbridge closeness`: the MTL–GBML distance over depths and inner-loop lengths, over seeds
 /// (theory.md §6), as tidy CSV, summaries, fitted rates and figures. Resumable.

@@ -4,6 +4,7 @@ import FiniteWidth
 import Foundation
 import Paradigms
 import Reports
+import Studies
 
 /// `ntkbridge convergence`: finite networks trained at growing widths against their kernel
 /// predictors (theory.md §7). Resumable.

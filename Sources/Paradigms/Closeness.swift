@@ -37,18 +37,10 @@ public struct DistanceSummary: Sendable, Equatable {
     }
 
     public init(_ values: [Double?]) {
-        let defined = values.compactMap { $0 }.sorted()
+        let defined = SampleStatistics(values.compactMap { $0 })
+        (mean, standardDeviation, median) = (defined.mean, defined.standardDeviation, defined.median)
         count = defined.count
         undefinedCount = values.count - defined.count
-        guard !defined.isEmpty else {
-            (mean, standardDeviation, median) = (.nan, .nan, .nan)
-            return
-        }
-        let m = defined.reduce(0, +) / Double(defined.count)
-        mean = m
-        standardDeviation = (defined.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(defined.count)).squareRoot()
-        let middle = defined.count / 2
-        median = defined.count % 2 == 1 ? defined[middle] : 0.5 * (defined[middle - 1] + defined[middle])
     }
 }
 

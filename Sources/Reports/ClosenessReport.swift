@@ -1,5 +1,6 @@
 import Foundation
 import Paradigms
+import Studies
 
 /// The files of a closeness sweep: the tidy table (one row per seed × depth × λτ × ρ × method),
 /// the summary over seeds, the fitted rates, and the figures.

@@ -1,6 +1,7 @@
 import FiniteWidth
 import Foundation
 import Paradigms
+import Studies
 
 /// The files of a convergence study: a long tidy table (one row per width × seed × method ×
 /// quantity), a summary of medians with the fitted slopes, and the figures.

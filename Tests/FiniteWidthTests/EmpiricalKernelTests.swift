@@ -8,6 +8,22 @@ import XCTest
 /// Tolerance: both sides are sums of the same ~P products of O(1) factors in a different order,
 /// so they agree to ~P·ε_mach ≈ 1e-13 relative to the largest entry; 1e-12 is the bound.
 final class EmpiricalKernelTests: XCTestCase {
+    /// 𝒦̂ = σ_w,out²/h·⟨h^L, h^L'⟩ + σ_b,out² in both parameterizations; in NTK parameterization it
+    /// is K̂ itself.
+    func testEmpiricalNNGP() throws {
+        let x = TestNetworks.sphere(7, 4, seed: 11)
+        for parameterization in TestNetworks.parameterizations(width: 24) {
+            let network = try TestNetworks.network(.erf, parameterization, width: 24, seed: 12)
+            let features = try network.features(x)
+            let sw = network.architecture.readoutWeightStd, sb = network.architecture.readoutBiasStd
+            let expected = (sw * sw / 24) * Matrix.gram(features) + Matrix(rows: 7, columns: 7, repeating: sb * sb)
+            XCTAssertLessThan(TestNetworks.relativeError(try network.empiricalNNGP(x), expected), 1e-14, "\(parameterization)")
+            if parameterization == .ntk {
+                XCTAssertEqual(try network.empiricalNNGP(x), try network.headKernel(x))
+            }
+        }
+    }
+
     func testLayerwiseKernelsEqualJacobianProducts() throws {
         var worst = 0.0
         for activation in [Activation.relu, .erf, .tanh, .gelu] {

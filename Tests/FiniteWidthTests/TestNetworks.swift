@@ -92,13 +92,6 @@ enum TestNetworks {
         return copy
     }
 
-    /// The median of the values.
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        let mid = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[mid] : 0.5 * (sorted[mid - 1] + sorted[mid])
-    }
-
     /// The least-squares slope of y against x.
     static func slope(_ x: [Double], _ y: [Double]) -> Double {
         let mx = x.reduce(0, +) / Double(x.count), my = y.reduce(0, +) / Double(y.count)

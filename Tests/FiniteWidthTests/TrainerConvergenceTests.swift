@@ -127,7 +127,7 @@ final class TrainerConvergenceTests: XCTestCase {
                 try learner.train()
                 errors.append(TrainerFixtures.relativeError(try learner.predictions(), limit))
             }
-            let median = TestNetworks.median(errors)
+            let median = SampleStatistics(errors).median
             medians.append(median)
             print("FiniteWidth: \(name) h=\(width): median relative error vs the kernel predictor \(median) "
                   + "(C = \(median * Double(width).squareRoot()); per seed \(errors.map { ($0 * 1e4).rounded() / 1e4 }))")

@@ -1,6 +1,7 @@
 import FiniteWidth
 import InfiniteWidth
 import LinearAlgebra
+import Paradigms
 import XCTest
 
 /// At initialisation the empirical kernels Θ̂ and K̂ approach the analytic Θ and K of
@@ -78,6 +79,6 @@ final class WidthConvergenceTests: XCTestCase {
             ntk.append(TestNetworks.relativeError(empirical.ntk, analytic.ntk))
             head.append(TestNetworks.relativeError(empirical.head, analytic.head))
         }
-        return (TestNetworks.median(ntk), TestNetworks.median(head))
+        return (SampleStatistics(ntk).median, SampleStatistics(head).median)
     }
 }

@@ -2,6 +2,7 @@ import FewShot
 import InfiniteWidth
 import LinearAlgebra
 import Paradigms
+import Studies
 import XCTest
 
 final class ClosenessSweepTests: XCTestCase {

@@ -1,4 +1,5 @@
 import FewShot
+import FiniteWidth
 import InfiniteWidth
 import LinearAlgebra
 import Paradigms

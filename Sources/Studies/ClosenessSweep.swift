@@ -1,6 +1,7 @@
 import FewShot
 import InfiniteWidth
 import LinearAlgebra
+import Paradigms
 
 /// How the meta-training inner loop is stretched to a given length λτ in a closeness sweep.
 public enum InnerLoopLength: Sendable, Equatable {

@@ -3,30 +3,16 @@ import FiniteWidth
 import InfiniteWidth
 import LinearAlgebra
 import Paradigms
+import Studies
 import XCTest
 
-/// The empirical NNGP and the width-convergence study (theory.md §7).
+/// The width-convergence study (theory.md §7).
 final class ConvergenceSweepTests: XCTestCase {
-    /// 𝒦̂ = σ_w,out²/h·⟨h^L, h^L'⟩ + σ_b,out² in both parameterizations; in NTK parameterization it
-    /// is K̂ itself.
-    func testEmpiricalNNGP() throws {
-        let x = TestNetworks.sphere(7, 4, seed: 11)
-        for parameterization in TestNetworks.parameterizations(width: 24) {
-            let network = try TestNetworks.network(.erf, parameterization, width: 24, seed: 12)
-            let features = try network.features(x)
-            let sw = network.architecture.readoutWeightStd, sb = network.architecture.readoutBiasStd
-            let expected = (sw * sw / 24) * Matrix.gram(features) + Matrix(rows: 7, columns: 7, repeating: sb * sb)
-            XCTAssertLessThan(TestNetworks.relativeError(try network.empiricalNNGP(x), expected), 1e-14, "\(parameterization)")
-            if parameterization == .ntk {
-                XCTAssertEqual(try network.empiricalNNGP(x), try network.headKernel(x))
-            }
-        }
-    }
-
     /// Each run's error is the distance between the trained network's predictions and its kernel
     /// predictor, computed here independently; the kernel errors shrink with width.
     func testMeasurementsMatchIndependentComputations() throws {
-        let tasks = try TrainerFixtures.tasks(train: 3, test: 2)
+        let tasks = try TaskFamily.teacher(dimension: 4, outputs: 1, features: 8)
+            .tasks(trainTasks: 3, testTasks: 2, support: 3, query: 4, seed: 5)
         let architecture = try Architecture(depth: 1, activation: .relu)
         let settings = FiniteSettings(innerSolver: .gradientDescent(rate: 0.1, steps: 2),
                                       training: .gradientDescent(rate: 0.05, steps: 5))

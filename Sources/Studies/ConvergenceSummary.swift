@@ -1,3 +1,4 @@
+import FiniteWidth
 import Foundation
 import Paradigms
 
@@ -32,7 +33,7 @@ public struct ConvergenceSummary: Sendable {
     public init(_ measurements: [WidthMeasurement], analyticMTLToANIL: Double?) {
         let widths = Array(Set(measurements.map(\.width))).sorted()
         func curve(_ name: String, _ value: (WidthMeasurement) -> Double?) -> Curve {
-            let medians = widths.map { w in ConvergenceSummary.median(measurements.filter { $0.width == w }.compactMap(value)) }
+            let medians = widths.map { w in SampleStatistics(measurements.filter { $0.width == w }.compactMap(value)).median }
             let kept = zip(widths, medians).filter { $0.1.isFinite }
             return Curve(name: name, widths: kept.map(\.0), medians: kept.map(\.1),
                          fit: RateFit(x: kept.map { Double($0.0) }, y: kept.map(\.1)))
@@ -42,12 +43,5 @@ public struct ConvergenceSummary: Sendable {
         predictionErrors = methods.map { m in curve(m.rawValue) { $0.runs.first { $0.method == m }?.predictionError } }
         mtlToANIL = measurements.contains { $0.mtlToANIL != nil } ? curve("mtl-vs-anil") { $0.mtlToANIL } : nil
         self.analyticMTLToANIL = analyticMTLToANIL
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return .nan }
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : 0.5 * (sorted[middle - 1] + sorted[middle])
     }
 }

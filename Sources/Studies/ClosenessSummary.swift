@@ -1,4 +1,5 @@
 import Foundation
+import Paradigms
 
 /// A closeness sweep summarized over seeds, with the rates fitted in depth and in inner-loop
 /// length (theory.md §6: the toolkit measures the gap, fits its rates locally and globally, and
@@ -42,13 +43,15 @@ public struct ClosenessSummary: Sendable {
         let groups = Dictionary(grouping: records) { CellKey($0) }
         cells = groups.keys.sorted().map { key in
             let group = groups[key]!
-            let relative = group.map(\.relative.mean).filter(\.isFinite), rms = group.map(\.rms.mean)
+            let relative = SampleStatistics(group.map(\.relative.mean).filter(\.isFinite))
+            let rms = SampleStatistics(group.map(\.rms.mean))
             return Cell(depth: key.depth, innerTime: key.innerTime, headCorrelation: key.headCorrelation,
                         method: key.method, seeds: group.count,
-                        relativeMean: Self.mean(relative), relativeSpread: Self.spread(relative),
-                        rmsMean: Self.mean(rms), rmsSpread: Self.spread(rms),
-                        headShare: Self.mean(group.map(\.headShare)), ntkCondition: Self.mean(group.map(\.ntkCondition)),
-                        supportScale: Self.mean(group.map(\.supportScale)))
+                        relativeMean: relative.mean, relativeSpread: relative.standardDeviation,
+                        rmsMean: rms.mean, rmsSpread: rms.standardDeviation,
+                        headShare: SampleStatistics(group.map(\.headShare)).mean,
+                        ntkCondition: SampleStatistics(group.map(\.ntkCondition)).mean,
+                        supportScale: SampleStatistics(group.map(\.supportScale)).mean)
         }
         var fits: [Fit] = []
         let series = Dictionary(grouping: cells) { SeriesKey(headCorrelation: $0.headCorrelation, method: $0.method) }
@@ -72,15 +75,6 @@ public struct ClosenessSummary: Sendable {
             }
         }
         self.fits = fits
-    }
-
-    private static func mean(_ values: [Double]) -> Double {
-        values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
-    }
-
-    private static func spread(_ values: [Double]) -> Double {
-        let m = mean(values)
-        return values.isEmpty ? .nan : (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count)).squareRoot()
     }
 
     private struct CellKey: Hashable, Comparable {
