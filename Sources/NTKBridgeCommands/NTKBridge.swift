@@ -14,7 +14,7 @@ public struct NTKBridge: ParsableCommand {
             """,
         version: "ntkbridge \(ToolkitVersion.current) (BLAS: \(BLASBackend.libraryServing() ?? "unknown"))",
         subcommands: [KernelCommand.self, TasksCommand.self, PredictCommand.self, ClosenessCommand.self, FiniteCommand.self,
-                      ConvergenceCommand.self, CostCommand.self]
+                      ConvergenceCommand.self, CostCommand.self, PlotCommand.self]
     )
 
     public init() {}
