@@ -57,7 +57,7 @@ public struct FiniteGBML: FiniteLearner {
         }
         schedule = try GradientDescentSchedule(settings.training)
         innerSchedule = try GradientDescentSchedule(settings.innerSolver)
-        testSchedule = try GradientDescentSchedule(settings.testSolver, role: "test-")
+        testSchedule = try GradientDescentSchedule(settings.testSolver, testTime: true)
         let network = try FullyConnectedNetwork(architecture: architecture, inputDimension: tasks.inputDimension,
                                                 width: width, outputs: tasks.labelWidth, seed: seed)
         let points = StackedPoints(tasks)

@@ -48,7 +48,7 @@ public struct FiniteMTL: FiniteLearner {
             throw FiniteTrainingError.diagonalRegularization(settings.diagonalRegularization)
         }
         schedule = try GradientDescentSchedule(settings.training)
-        testSchedule = try GradientDescentSchedule(settings.testSolver, role: "test-")
+        testSchedule = try GradientDescentSchedule(settings.testSolver, testTime: true)
         let network = try FullyConnectedNetwork(architecture: architecture, inputDimension: tasks.inputDimension,
                                                 width: width, outputs: tasks.labelWidth, seed: seed)
         headDraws = try CorrelatedHeads(network: network, correlation: settings.headCorrelation, seed: seed)

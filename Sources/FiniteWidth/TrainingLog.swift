@@ -55,15 +55,17 @@ extension FiniteLearner {
 
     /// `train` with the caller's own evaluation at every s divisible by `evaluateEvery` and at
     /// the end: its values go to each entry's `evaluations` (and the first, if any, to
-    /// `testLoss`). Evaluations are excluded from `seconds` and `cpuSeconds`.
+    /// `testLoss`). Evaluations are excluded from `seconds` and `cpuSeconds`. `maxSeconds`
+    /// bounds the wall time of training, or its process CPU time when `cpuBudget` (steadier
+    /// on a shared machine).
     @discardableResult
     public mutating func train(steps: Int? = nil, evaluateEvery: Int, maxSeconds: Double = .infinity,
-                               evaluation: (Self) throws -> [Double],
+                               cpuBudget: Bool = false, evaluation: (Self) throws -> [Double],
                                report: (TrainingLogEntry) -> Void = { _ in }) throws -> TrainingLog {
         let count = max(0, steps ?? (scheduledSteps - stepsTaken))
         var log = TrainingLog()
         var (seconds, cpuSeconds) = (0.0, 0.0)
-        for _ in 0..<count where seconds < maxSeconds {
+        for _ in 0..<count where (cpuBudget ? cpuSeconds : seconds) < maxSeconds {
             let values = evaluateEvery > 0 && stepsTaken % evaluateEvery == 0 ? try evaluation(self) : []
             let (start, startCPU) = (DispatchTime.now().uptimeNanoseconds, processCPUSeconds())
             let loss = try step()

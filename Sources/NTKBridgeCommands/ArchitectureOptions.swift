@@ -36,7 +36,7 @@ struct ArchitectureOptions: ParsableArguments {
                                     biasStd: biasStd, readoutWeightStd: readoutWeightStd, readoutBiasStd: readoutBiasStd,
                                     parameterization: parsedParameterization())
         } catch let error as ArchitectureError {
-            throw ValidationError(error.description)
+            throw ValidationError(error.commandLineDescription)
         }
     }
 

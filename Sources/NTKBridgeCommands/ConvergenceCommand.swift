@@ -25,16 +25,16 @@ struct ConvergenceCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The task file.", valueName: "T.json"))
     var tasks: String
 
-    @Option(help: ArgumentHelp("Methods (default mtl,anil,maml).", valueName: "list"))
+    @Option(help: ArgumentHelp("Methods.", valueName: "list"))
     var methods = "mtl,anil,maml"
 
     @Option(help: ArgumentHelp("Widths, e.g. 64,128,256,512,1024.", valueName: "list"))
     var widths: String
 
-    @Option(help: ArgumentHelp("The first seed (default 0).", valueName: "s"))
+    @Option(help: ArgumentHelp("The first seed.", valueName: "s"))
     var seed: UInt64 = 0
 
-    @Option(help: ArgumentHelp("Number of seeds: s, s+1, … (default 3).", valueName: "k"))
+    @Option(help: ArgumentHelp("Number of seeds: s, s+1, ….", valueName: "k"))
     var seeds = 3
 
     @OptionGroup var training: RunOptions

@@ -59,6 +59,11 @@ struct CostCommand: ParsableCommand {
                                valueName: "seconds"))
     var timeBudget: Double?
 
+    @Option(name: .customLong("budget-clock"),
+            help: ArgumentHelp("What --time-budget and the figure count: wall seconds, or process CPU seconds "
+                               + "(steadier when other work shares the machine).", valueName: "clock"))
+    var budgetClock: BudgetClock = .wall
+
     @Option(name: .customLong("target-validation-loss"), parsing: .unconditional,
             help: ArgumentHelp("The validation loss whose time to reach is compared.", valueName: "ℓ"))
     var targetValidationLoss: Double?
@@ -109,7 +114,7 @@ struct CostCommand: ParsableCommand {
         let settings = try options.settings(trainTasks: file.train.count - validation)
         let study = try CostStudy(file: file, validationTasks: validation, settings: settings, architecture: architecture,
                                   width: width, outerRateFraction: fraction, timeBudget: timeBudget ?? .infinity,
-                                  evaluateEvery: evaluateEvery)
+                                  evaluateEvery: evaluateEvery, cpuBudget: budgetClock == .cpu)
         let seeds = (0..<repeats).map { seed &+ UInt64($0) }
         let progress = ProgressReporter(label: "cost", total: methodList.count * repeats)
         var runs: [CostStudy.Run] = []
@@ -117,7 +122,8 @@ struct CostCommand: ParsableCommand {
             for method in methodList {
                 let steps = Double(options.outerLoop.metaSteps!), budget = timeBudget ?? .infinity
                 let run = try study.run(method, seed: seed) { entry in
-                    let fraction = min(1, max(Double(entry.step) / steps, entry.seconds / budget))
+                    let spent = budgetClock == .cpu ? entry.cpuSeconds : entry.seconds
+                    let fraction = min(1, max(Double(entry.step) / steps, spent / budget))
                     progress.report(fraction: (Double(runs.count) + fraction) / Double(methodList.count * repeats),
                                     note: String(format: "%@ seed %llu: step %d, %.2f s", method.rawValue, seed,
                                                  entry.step, entry.seconds))
@@ -137,10 +143,15 @@ struct CostCommand: ParsableCommand {
         let setting = "width \(width), \(training.network.activation), depth \(training.depth), "
             + "\(file.train.count - validation) + \(validation) tasks"
         if !noFigures {
-            do { try CostReport.renderFigure(summary, in: out, setting: setting) } catch {
+            do { try CostReport.renderFigure(summary, in: out, setting: setting, cpuClock: budgetClock == .cpu) } catch {
                 FileHandle.standardError.write(Data("cost: figure skipped: \(error)\n".utf8))
             }
         }
         print(CostReport.text(summary, title: "cost: \(setting) → \(out)"), terminator: "")
     }
+}
+
+/// The clock of `cost --time-budget`.
+enum BudgetClock: String, ExpressibleByArgument, CaseIterable {
+    case wall, cpu
 }

@@ -30,7 +30,7 @@ struct FiniteCommand: ParsableCommand {
 
     @OptionGroup var training: RunOptions
 
-    @Option(help: ArgumentHelp("The seed of the initialisation (default 0).", valueName: "s"))
+    @Option(help: ArgumentHelp("The seed of the initialisation.", valueName: "s"))
     var seed: UInt64 = 0
 
     @Option(help: ArgumentHelp("The predictions CSV to write.", valueName: "P.csv"))
@@ -40,7 +40,7 @@ struct FiniteCommand: ParsableCommand {
     var log: String?
 
     @Option(name: .customLong("test-loss-every"),
-            help: ArgumentHelp("With --log, evaluate the test loss every k steps (default 1; 0: never).", valueName: "k"))
+            help: ArgumentHelp("With --log, evaluate the test loss every k steps (0: never).", valueName: "k"))
     var testLossEvery = 1
 
     func run() throws {

@@ -67,7 +67,8 @@ public enum CostReport {
     /// Validation loss (head-only adaptation) against training seconds: per method the median
     /// over repeats at each evaluated step (at the median time of that step), the range over
     /// repeats as a band, and the target as a dashed line. Linear time axis: step 0 is at 0 s.
-    public static func renderFigure(_ summary: CostSummary, in directory: String, setting: String) throws {
+    public static func renderFigure(_ summary: CostSummary, in directory: String, setting: String,
+                                    cpuClock: Bool = false) throws {
         var series: [LinePlot.Series] = []
         var maxSeconds = 0.0
         for m in summary.methods {
@@ -76,13 +77,14 @@ public enum CostReport {
             var points: [(x: Double, y: Double)] = [], band: [(x: Double, low: Double, high: Double)] = []
             for step in steps.sorted() {
                 let at: [CostStudy.Evaluation] = m.runs.compactMap { run in run.evaluations.first { $0.step == step } }
-                let x = CostSummary.Spread(at.map(\.seconds)).median, y = CostSummary.Spread(at.map(\.validationLoss))
+                let x = CostSummary.Spread(at.map { cpuClock ? $0.cpuSeconds : $0.seconds }).median, y = CostSummary.Spread(at.map(\.validationLoss))
                 points.append((x, y.median))
                 band.append((x, y.min, y.max))
                 maxSeconds = max(maxSeconds, x)
             }
             let label = m.method.rawValue.uppercased()
-                + String(format: " (%.3g ms, %.3g point passes per step)", m.secondsPerStep.median * 1e3, m.pointPassesPerStep)
+                + String(format: " (%.3g ms, %.3g point passes per step)",
+                         (cpuClock ? m.cpuSecondsPerStep : m.secondsPerStep).median * 1e3, m.pointPassesPerStep)
             series.append(LinePlot.Series(label: label, points: points, band: m.runs.count > 1 ? band : []))
         }
         if summary.target.isFinite {
@@ -91,7 +93,7 @@ public enum CostReport {
         }
         let repeats = summary.methods.map(\.runs.count).max() ?? 0
         try LinePlot(title: "validation loss against training time: \(setting)",
-                     xLabel: "wall-clock seconds of training (median over \(repeats) repeats; band: range)",
+                     xLabel: (cpuClock ? "CPU" : "wall-clock") + " seconds of training (median over \(repeats) repeats; band: range)",
                      yLabel: "validation loss Σ ½‖F − Y‖² (head-only adaptation)", logX: false, logY: true, series: series)
             .render(to: directory + "/validation_loss_vs_seconds")
     }

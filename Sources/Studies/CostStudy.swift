@@ -71,11 +71,13 @@ public struct CostStudy: Sendable {
     public let timeBudget: Double
     /// Evaluate every k steps (and at the end).
     public let evaluateEvery: Int
+    /// True when `timeBudget` counts process CPU seconds rather than wall seconds.
+    public let cpuBudget: Bool
 
     /// Holds out the last `validationTasks` training tasks of `file`; refuses a split that
     /// leaves no training task, or validation tasks without query labels.
     public init(file: TaskSet, validationTasks: Int, settings: FiniteSettings, architecture: Architecture, width: Int,
-                outerRateFraction: Double?, timeBudget: Double, evaluateEvery: Int) throws {
+                outerRateFraction: Double?, timeBudget: Double, evaluateEvery: Int, cpuBudget: Bool = false) throws {
         let n = file.train.count
         guard validationTasks >= 1, validationTasks < n else {
             throw CostStudyError.validationSplit(validationTasks: validationTasks, trainingTasks: n)
@@ -85,6 +87,7 @@ public struct CostStudy: Sendable {
         validationCount = validationTasks
         (self.settings, self.architecture, self.width) = (settings, architecture, width)
         (self.outerRateFraction, self.timeBudget, self.evaluateEvery) = (outerRateFraction, timeBudget, evaluateEvery)
+        self.cpuBudget = cpuBudget
     }
 
     /// The test tasks of the file have query labels (a test loss is reported).
@@ -103,7 +106,8 @@ public struct CostStudy: Sendable {
         var learner = try chosen.learner(method, tasks: tasks, architecture: architecture, width: width, seed: seed)
         let labels = tasks.test.map(\.queryLabels)
         let (v, hasTest) = (validationCount, hasTestLabels)
-        let log = try learner.train(evaluateEvery: evaluateEvery, maxSeconds: timeBudget, evaluation: { learner in
+        let log = try learner.train(evaluateEvery: evaluateEvery, maxSeconds: timeBudget, cpuBudget: cpuBudget,
+                                    evaluation: { learner in
             let head = try Self.predictions(learner, headOnly: true)
             let own = try Self.predictions(learner, headOnly: false)
             func loss(_ f: [Matrix], _ range: Range<Int>) -> Double {
