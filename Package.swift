@@ -45,7 +45,7 @@ let package = Package(
         ]),
         // Sweeps and studies: loops over the mathematics of the modules below, summarized.
         .target(name: "Studies", dependencies: ["LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth"]),
-        .target(name: "Reports", dependencies: ["LinearAlgebra", "Paradigms", "FiniteWidth", "Studies"]),
+        .target(name: "Reports", dependencies: ["LinearAlgebra", "InfiniteWidth", "Paradigms", "FiniteWidth", "Studies"]),
         .target(name: "NTKBridgeCommands", dependencies: [
             "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth", "Studies", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -65,5 +65,17 @@ let package = Package(
         .testTarget(name: "CommandTests", dependencies: [
             "NTKBridgeCommands", "LinearAlgebra", "InfiniteWidth", "FewShot", "FiniteWidth", "Reports", "TestSupport",
         ]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["NTKBridgeCommands", "LinearAlgebra", "FewShot", "Reports", "TestSupport"]),
     ]
 )
+
+// `make fuzz` only (NTKBRIDGE_FUZZ=1, built with -sanitize=fuzzer into .build-fuzz): libFuzzer
+// targets for the readers, whose `main` comes from libFuzzer.
+if Context.environment["NTKBRIDGE_FUZZ"] != nil {
+    package.targets.append(.target(name: "FuzzDriver", path: "Tests/Fuzz/FuzzDriver"))
+    for (name, dependencies) in [("FuzzCSV", ["LinearAlgebra"]), ("FuzzTaskFile", ["FewShot"]), ("FuzzNpy", ["LinearAlgebra", "Reports"])] {
+        package.targets.append(.executableTarget(name: name, dependencies: (dependencies + ["FuzzDriver"]).map { .target(name: $0) },
+                                                 path: "Tests/Fuzz/\(name)", swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+        package.products.append(.executable(name: name, targets: [name]))
+    }
+}

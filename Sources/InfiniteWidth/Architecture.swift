@@ -43,12 +43,18 @@ public struct Architecture: Sendable, Equatable {
     public let readoutBiasStd: Double
     public let parameterization: Parameterization
 
+    /// The deepest network accepted: the recursion keeps per-layer state for every point, so its
+    /// memory and time grow linearly with L, and at L = 10⁴ a critical ReLU network's head share
+    /// 1/(L+1) is already 10⁻⁴ (deeper adds nothing measurable to a depth sweep).
+    public static let maximumDepth = 10_000
+
     /// Validates and builds an architecture. The readout σ's default to the hidden ones;
     /// the defaults σ_w = √2, σ_b = 0 are critical ReLU.
     public init(depth: Int, activation: Activation, weightStd: Double = 2.0.squareRoot(), biasStd: Double = 0,
                 readoutWeightStd: Double? = nil, readoutBiasStd: Double? = nil,
                 parameterization: Parameterization = .ntk) throws {
         guard depth >= 1 else { throw ArchitectureError.invalidDepth(depth) }
+        guard depth <= Architecture.maximumDepth else { throw ArchitectureError.depthTooLarge(depth) }
         let named: [(Hyperparameter, Double)] = [(.weightStd, weightStd), (.biasStd, biasStd),
                                                  (.readoutWeightStd, readoutWeightStd ?? weightStd),
                                                  (.readoutBiasStd, readoutBiasStd ?? biasStd)]
@@ -78,6 +84,7 @@ public struct Architecture: Sendable, Equatable {
 /// An architecture that cannot be built, with the hyperparameter or value to fix.
 public enum ArchitectureError: HyperparameterError, Equatable {
     case invalidDepth(Int)
+    case depthTooLarge(Int)
     case invalidStandardDeviation(parameter: Hyperparameter, value: Double)
     case unknownActivation(String)
     case invalidWidth(Int)
@@ -86,6 +93,8 @@ public enum ArchitectureError: HyperparameterError, Equatable {
         switch self {
         case let .invalidDepth(depth):
             return "\(name(.depth)) must be at least 1 (the number of hidden layers), got \(depth)"
+        case let .depthTooLarge(depth):
+            return "\(name(.depth)) must be ≤ \(Architecture.maximumDepth) (the documented maximum), got \(depth)"
         case let .invalidStandardDeviation(parameter, value):
             return "\(name(parameter)) must be a finite number ≥ 0, got \(value)"
         case let .unknownActivation(text):

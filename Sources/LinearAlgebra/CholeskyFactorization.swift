@@ -6,7 +6,7 @@ import Foundation
 ///
 /// The row-major buffer of a symmetric matrix is also its column-major buffer, so LAPACK is
 /// called in column-major order on it directly (no transposition of A; see
-/// native-libraries.md, pitfall 7).
+/// Docs/native-libraries.md, trap 7).
 public struct CholeskyFactorization: Sendable {
     /// The factor in LAPACK's column-major storage (lower triangle significant).
     private let factor: Matrix

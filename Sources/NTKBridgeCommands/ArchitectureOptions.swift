@@ -3,8 +3,11 @@ import InfiniteWidth
 
 /// The flags that describe a network, shared by every command that builds one.
 struct ArchitectureOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Activation: \(Activation.acceptedNames).", valueName: "act"))
-    var activation: String
+    @Option(name: .customLong("activation"), help: ArgumentHelp("Activation (required, except by predict --kernel-dir): \(Activation.acceptedNames).", valueName: "act"))
+    var givenActivation: String?
+
+    /// The activation's name. Optional only for `predict --kernel-dir`; `architecture(depth:)` requires it.
+    var activation: String { givenActivation ?? "" }
 
     @Option(name: .customLong("w-std"), parsing: .unconditional, help: ArgumentHelp("σ_w of the hidden layers.", valueName: "s"))
     var weightStd: Double = 2.0.squareRoot()
@@ -21,7 +24,7 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(help: ArgumentHelp("ntk (Neural Tangents' default) or standard.", valueName: "ntk|standard"))
     var parameterization: String = "ntk"
 
-    @Option(help: ArgumentHelp("Hidden width h of a finite network; also required by --parameterization standard, "
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hidden width h of a finite network; also required by --parameterization standard, "
                                + "whose NTK grows with h.", valueName: "h"))
     var width: Int?
 
@@ -29,8 +32,13 @@ struct ArchitectureOptions: ParsableArguments {
                                valueName: "rule"))
     var quadrature: String = "trapezoid"
 
+    func validate() throws {
+        try FlagBounds.require(width, atLeast: 1, "--width")
+    }
+
     /// The architecture at `depth`, or a ValidationError naming the flag.
     func architecture(depth: Int) throws -> Architecture {
+        guard givenActivation != nil else { throw ValidationError("--activation is required: \(Activation.acceptedNames)") }
         do {
             return try Architecture(depth: depth, activation: Activation(parsing: activation), weightStd: weightStd,
                                     biasStd: biasStd, readoutWeightStd: readoutWeightStd, readoutBiasStd: readoutBiasStd,

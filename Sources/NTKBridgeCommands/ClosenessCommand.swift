@@ -18,30 +18,34 @@ struct ClosenessCommand: ParsableCommand {
             Writes DIR/closeness.csv (one row per seed × depth × λτ × ρ × method), DIR/summary.csv (over seeds), \
             DIR/rates.csv and DIR/local_slopes.csv (least-squares slopes of log distance against log L and \
             log λτ), and figures DIR/distance_vs_depth_*.{png,svg} and DIR/distance_vs_inner_time_*.{png,svg}. \
-            An interrupted sweep resumes from the seeds already in DIR/closeness.csv.
+            An interrupted sweep resumes from the seeds already in DIR/closeness.csv. With --tasks T.json in place \
+            of --family, the sweep runs on that one task set (its seed column holds --seed).
             """)
 
-    @Option(help: ArgumentHelp("sinusoid, teacher, linear-rep or classification.", valueName: "family"))
-    var family: String
+    @Option(help: ArgumentHelp("sinusoid, teacher, linear-rep or classification: draw a task set per seed.", valueName: "family"))
+    var family: String?
+
+    @Option(help: ArgumentHelp("Instead of --family: sweep on the tasks of this task file.", valueName: "T.json"))
+    var tasks: String?
 
     @OptionGroup var familyOptions: TaskFamilyOptions
 
-    @Option(name: .customLong("train-tasks"), help: ArgumentHelp("N training tasks per seed.", valueName: "N"))
+    @Option(name: .customLong("train-tasks"), parsing: .unconditional, help: ArgumentHelp("N training tasks per seed.", valueName: "N"))
     var trainTasks = 20
 
-    @Option(name: .customLong("test-tasks"), help: ArgumentHelp("M test tasks per seed.", valueName: "M"))
+    @Option(name: .customLong("test-tasks"), parsing: .unconditional, help: ArgumentHelp("M test tasks per seed.", valueName: "M"))
     var testTasks = 10
 
-    @Option(help: ArgumentHelp("n' support points per task.", valueName: "n'"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("n' support points per task.", valueName: "n'"))
     var support = 10
 
-    @Option(help: ArgumentHelp("n query points per task.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("n query points per task.", valueName: "n"))
     var query = 10
 
-    @Option(help: ArgumentHelp("The first seed.", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The first seed.", valueName: "s"), transform: parseSeed)
     var seed: UInt64 = 0
 
-    @Option(help: ArgumentHelp("Number of seeds: s, s+1, ….", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Number of seeds: s, s+1, ….", valueName: "k"))
     var seeds = 1
 
     @OptionGroup var network: ArchitectureOptions
@@ -59,7 +63,7 @@ struct ClosenessCommand: ParsableCommand {
     @Option(name: .customLong("inner-rate"), parsing: .unconditional, help: ArgumentHelp("λ for continuous.", valueName: "λ"))
     var innerRate: Double = 1
 
-    @Option(name: .customLong("inner-steps"), help: ArgumentHelp("τ for discrete.", valueName: "τ"))
+    @Option(name: .customLong("inner-steps"), parsing: .unconditional, help: ArgumentHelp("τ for discrete.", valueName: "τ"))
     var innerSteps = 1
 
     @Option(name: .customLong("test-adaptation"),
@@ -87,28 +91,60 @@ struct ClosenessCommand: ParsableCommand {
     @Flag(name: .customLong("no-figures"), help: "Skip the gnuplot figures.")
     var noFigures = false
 
+    func validate() throws {
+        try FlagBounds.require(trainTasks, atLeast: 1, "--train-tasks")
+        try FlagBounds.require(testTasks, atLeast: 1, "--test-tasks")
+        try FlagBounds.require(support, atLeast: 1, "--support")
+        try FlagBounds.require(query, atLeast: 1, "--query")
+        try FlagBounds.require(seeds, atLeast: 1, "--seeds")
+        try FlagBounds.require(innerSteps, atLeast: 1, "--inner-steps")
+    }
+
     func run() throws {
-        let settings = try sweepSettings()
-        let taskFamily = try familyOptions.family(named: family)
-        guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
+        guard (family == nil) != (tasks == nil) else {
+            throw ValidationError("give exactly one of --family F (a task set drawn per seed) and --tasks T.json (one task set)")
+        }
+        let fixedTasks = try tasks.map { try TaskSet(taskFile: $0) }
+        if let fixedTasks, let tasks {
+            guard !fixedTasks.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to measure on") }
+            guard seeds == 1 else {
+                throw ValidationError("--seeds: --tasks gives one task set, and the infinite-width predictors on it are "
+                                      + "deterministic; give --seeds only with --family")
+            }
+        }
+        let settings = try sweepSettings(trainTaskCount: fixedTasks?.train.count ?? trainTasks)
+        let taskFamily = try family.map { try familyOptions.family(named: $0) }
+        try RunGuards.refuseCollisions(inputs: (familyOptions.data.map { [("--data", $0)] } ?? []) + (tasks.map { [("--tasks", $0)] } ?? []),
+                                       outputs: RunGuards.folderOutputs("--out", out, files: ["closeness.csv", "summary.csv",
+                                                                                              "rates.csv", "local_slopes.csv"]))
+        let rowsPerSeed = settings.depths.count * settings.innerTimes.count * settings.headCorrelations.count * settings.methods.count
+        let taskSize = try taskFamily.map {
+            try familyOptions.taskSetEstimate($0, trainTasks: trainTasks, testTasks: testTasks, support: support, query: query, seed: seed)
+        } ?? (estimate: ResourceEstimate(memoryBytes: 0, diskBytes: 0, drivenBy: []), points: RunGuards.stackedPoints(fixedTasks!))
+        try RunGuards.refuseOversize(taskSize.estimate
+                                        + .kernelPredictors(points: taskSize.points, depths: Double(settings.depths.count),
+                                                            deepest: Double(settings.depths.max()!))
+                                        + .table(rows: Double(seeds) * Double(rowsPerSeed), columns: Double(ClosenessReport.columns.count)),
+                                     outputFolder: out, flags: tasks == nil ? RunGuards.taskFlags : RunGuards.taskFileFlags)
+        let seedValues = seedList(first: seed, count: seeds)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let tablePath = out + "/closeness.csv"
-        let configuration = configurationDescription()
-        let comments = Provenance.comments(commandLine: CommandLine.arguments, seeds: "\(seed)…\(seed + UInt64(seeds) - 1)",
-                                           configuration: configuration)
-        var table = try ResumableTable.open(tablePath, columns: ClosenessReport.columns, configuration: configuration,
-                                            comments: comments)
-        let rowsPerSeed = settings.depths.count * settings.innerTimes.count * settings.headCorrelations.count * settings.methods.count
+        let configuration = SweepSettings(text: try configurationDescription(settings))
+        let comments = Provenance.comments(commandLine: CommandLine.arguments, seeds: "\(seed)…\(seedValues.last!)",
+                                           configuration: configuration.text)
+        var table = try ResumableTable.open(tablePath, columns: ClosenessReport.columns, settings: configuration,
+                                            comments: comments, mayChange: "--seed and --seeds")
         let progress = ProgressReporter(label: "closeness", total: seeds * settings.depths.count)
         var failures: [Int: String] = [:]   // depth → the first failure met there
-        for s in seed..<(seed + UInt64(seeds)) {
+        for s in seedValues {
             if table.values(of: "seed").filter({ $0 == "\(s)" }).count == rowsPerSeed {
                 progress.advance(by: settings.depths.count, note: "seed \(s) (already in \(tablePath))")
                 continue
             }
-            let tasks = try taskFamily.tasks(trainTasks: trainTasks, testTasks: testTasks, support: support, query: query, seed: s)
-            guard !tasks.test.isEmpty else { throw ValidationError("--test-tasks must be at least 1") }
-            let records = try ClosenessSweep.run(tasks: tasks, seed: s, settings: settings) { depth in
+            let taskSet = try fixedTasks
+                ?? familyOptions.draw(taskFamily!, trainTasks: trainTasks, testTasks: testTasks, support: support, query: query, seed: s)
+            guard !taskSet.test.isEmpty else { throw ValidationError("--test-tasks must be at least 1") }
+            let records = try ClosenessSweep.run(tasks: taskSet, seed: s, settings: settings) { depth in
                 progress.advance(note: "seed \(s), depth \(depth)")
             }
             for record in records where record.failure != nil && failures[record.depth] == nil {
@@ -121,17 +157,16 @@ struct ClosenessCommand: ParsableCommand {
         for (depth, failure) in failures.sorted(by: { $0.key < $1.key }) {
             progress.note("depth \(depth): some distances are undefined (see the failure column of \(tablePath)): \(failure)")
         }
-        try writeSummary(table: table, settings: settings, comments: comments)
+        try writeSummary(table: table, settings: settings, seeds: Set(seedValues), comments: comments)
     }
 
-    private func writeSummary(table: CSVTable, settings: ClosenessSweepSettings, comments: [String]) throws {
+    private func writeSummary(table: CSVTable, settings: ClosenessSweepSettings, seeds wanted: Set<UInt64>, comments: [String]) throws {
         let records = table.rows.compactMap(ClosenessReport.record)
-        let wanted = Set((seed..<(seed + UInt64(seeds))).map { $0 })
         let summary = ClosenessSummary(records.filter { wanted.contains($0.seed) })
         try ClosenessReport.summaryTable(summary, comments: comments).write(to: out + "/summary.csv")
         try ClosenessReport.ratesTable(summary, comments: comments).write(to: out + "/rates.csv")
         try ClosenessReport.localSlopesTable(summary, comments: comments).write(to: out + "/local_slopes.csv")
-        let setting = "\(family), \(network.activation), σ_w = \(String(format: "%.3g", network.weightStd)), σ_b = \(String(format: "%.3g", network.biasStd))"
+        let setting = "\(family ?? tasks!), \(network.activation), σ_w = \(String(format: "%.3g", network.weightStd)), σ_b = \(String(format: "%.3g", network.biasStd))"
         if !noFigures {
             do {
                 try ClosenessReport.renderFigures(summary, in: out, setting: setting)
@@ -142,10 +177,16 @@ struct ClosenessCommand: ParsableCommand {
         print(ClosenessReport.ratesText(summary, title: "closeness: \(setting), \(seeds) seed(s) → \(out)"), terminator: "")
     }
 
-    private func sweepSettings() throws -> ClosenessSweepSettings {
+    private func sweepSettings(trainTaskCount: Int) throws -> ClosenessSweepSettings {
         let depthList = try parsePositiveIntegers(depths, flag: "--depths")
+        if let repeated = depthList.first(where: { d in depthList.filter { $0 == d }.count > 1 }) {
+            throw ValidationError("--depths lists \(repeated) more than once (each depth is measured once)")
+        }
         let architecture = try network.architecture(depth: depthList.max()!)
         let times = try parsePositiveNumbers(innerTimes, flag: "--inner-times")
+        if let repeated = times.first(where: { t in times.filter { $0 == t }.count > 1 }) {
+            throw ValidationError("--inner-times lists \(repeated) more than once (each λτ is measured once)")
+        }
         let innerLoop: InnerLoopLength
         switch inner {
         case "continuous":
@@ -158,8 +199,8 @@ struct ClosenessCommand: ParsableCommand {
             throw ValidationError("--inner must be continuous or discrete for a sweep over λτ, got '\(inner)'")
         }
         let rhos = try headCorrelations.split(separator: ",").map { text -> Double in
-            guard let rho = Double(text.trimmingCharacters(in: .whitespaces)), rho >= -1 / Double(max(trainTasks - 1, 1)), rho <= 1 else {
-                throw ValidationError("--head-correlations: '\(text)' is not in [\(-1 / Double(max(trainTasks - 1, 1))), 1]")
+            guard let rho = Double(text.trimmingCharacters(in: .whitespaces)), rho >= -1 / Double(max(trainTaskCount - 1, 1)), rho <= 1 else {
+                throw ValidationError("--head-correlations: '\(text)' is not in [\(-1 / Double(max(trainTaskCount - 1, 1))), 1]")
             }
             return rho
         }
@@ -201,20 +242,20 @@ struct ClosenessCommand: ParsableCommand {
     }
 
     /// Everything that determines the rows of one seed, for matching a resumed run.
-    private func configurationDescription() -> String {
+    private func configurationDescription(_ settings: ClosenessSweepSettings) throws -> String {
         let f = familyOptions
-        return ["family=\(family)", "dim=\(f.dim.map(String.init) ?? "-")", "outputs=\(f.outputs)", "features=\(f.features)",
+        return ((try tasks.map { ["tasks-content=\(try ContentHash.of(file: $0))"] } ?? []) + ["family=\(family ?? "-")", "dim=\(f.dim.map(String.init) ?? "-")", "outputs=\(f.outputs)", "features=\(f.features)",
                 "rank=\(f.rank)", "noise=\(f.noise)", "x-scale=\(f.xScale)", "data=\(f.data ?? "-")", "ways=\(f.ways)",
                 "test-class-fraction=\(f.testClassFraction)", "train-tasks=\(trainTasks)", "test-tasks=\(testTasks)",
-                "support=\(support)", "query=\(query)", "activation=\(network.activation)", "w-std=\(network.weightStd)",
+                "support=\(support)", "query=\(query)", "activation=\(settings.architecture.activation)", "w-std=\(network.weightStd)",
                 "b-std=\(network.biasStd)", "out-w-std=\(network.readoutWeightStd.map { "\($0)" } ?? "-")",
                 "out-b-std=\(network.readoutBiasStd.map { "\($0)" } ?? "-")", "parameterization=\(network.parameterization)",
-                "width=\(network.width.map(String.init) ?? "-")", "quadrature=\(network.quadrature)", "depths=\(depths)",
+                "width=\(network.width.map(String.init) ?? "-")", "quadrature=\(network.quadrature)", "depths=\(settings.depths.map(String.init).joined(separator: ","))",
                 "inner-times=\(innerTimes)", "inner=\(inner)", "inner-rate=\(innerRate)", "inner-steps=\(innerSteps)",
                 "test-adaptation=\(testAdaptation)", "meta-time=\(outerLoop.metaTime.map { "\($0)" } ?? "inf")",
                 "meta-rate=\(outerLoop.metaRate.map { "\($0)" } ?? "-")", "meta-steps=\(outerLoop.metaSteps.map(String.init) ?? "-")",
                 "diag-reg=\(outerLoop.diagonalRegularization)", "head-correlations=\(headCorrelations)", "mtl-data=\(mtlData)",
-                "new-head=\(newHead)", "methods=\(methods)"].joined(separator: " ")
+                "new-head=\(newHead)", "methods=\(methods)"]).joined(separator: " ")
     }
 }
 

@@ -8,8 +8,8 @@ import InfiniteWidth
 /// subcommand's usage for flag errors) on standard error and exits with `refusalStatus`; a
 /// misspelt flag gets a "did you mean" suggestion among the subcommand's own flags.
 extension NTKBridge {
-    /// The exit status of every refusal.
-    public static let refusalStatus: Int32 = 2
+    /// The exit status of every refusal (EX_USAGE, as ArgumentParser gives a flag error).
+    public static let refusalStatus: Int32 = 64
 
     /// Parses and runs `arguments` (without the program name), then exits.
     public static func runCommandLine(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {

@@ -31,10 +31,10 @@ struct ConvergenceCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Widths, e.g. 64,128,256,512,1024.", valueName: "list"))
     var widths: String
 
-    @Option(help: ArgumentHelp("The first seed.", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The first seed.", valueName: "s"), transform: parseSeed)
     var seed: UInt64 = 0
 
-    @Option(help: ArgumentHelp("Number of seeds: s, s+1, ….", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Number of seeds: s, s+1, ….", valueName: "k"))
     var seeds = 3
 
     @OptionGroup var training: RunOptions
@@ -45,27 +45,43 @@ struct ConvergenceCommand: ParsableCommand {
     @Flag(name: .customLong("no-figures"), help: "Skip the gnuplot figures.")
     var noFigures = false
 
+    /// The tables written into --out (the figures are regenerated from them).
+    static let outputFiles = ["convergence.csv", "summary.csv"]
+        + ["prediction_error_vs_width", "kernel_error_vs_width", "mtl_anil_distance_vs_width"].flatMap { [$0 + ".png", $0 + ".svg"] }
+
+    func validate() throws {
+        try FlagBounds.require(seeds, atLeast: 1, "--seeds")
+    }
+
     func run() throws {
         let widthList = try parsePositiveIntegers(widths, flag: "--widths")
         let methodList = try parseFiniteMethods(methods, flag: "--methods")
-        guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1, got \(seeds)") }
         if training.network.width != nil { throw ValidationError("--width: use --widths for a convergence study") }
+        try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)],
+                                       outputs: RunGuards.folderOutputs("--out", out, files: ConvergenceCommand.outputFiles))
         let taskSet = try TaskSet(taskFile: tasks)
         guard !taskSet.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to predict") }
+        let rows = Double(widthList.count) * Double(seeds) * Double(methodList.count + 1) * 6
+        try RunGuards.refuseOversize(RunGuards.predictorEstimate(taskSet, depths: 1, deepest: training.depth)
+                                        + RunGuards.finiteEstimate(taskSet, width: widthList.max()!, depth: training.depth)
+                                        + .table(rows: rows, columns: 5),
+                                     outputFolder: out, flags: RunGuards.taskFileFlags.merging([.width: "--widths"]) { $1 })
+        let seedValues = seedList(first: seed, count: seeds)
         let architecture = try training.architecture(), settings = try training.settings(trainTasks: taskSet.train.count)
         let reference = try KernelReference(tasks: taskSet, architecture: architecture, settings: settings, methods: methodList)
 
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let tablePath = out + "/convergence.csv"
-        let configuration = "tasks=\(tasks) methods=\(methods) " + training.configuration
-        let comments = Provenance.comments(commandLine: CommandLine.arguments, seeds: "\(seed)…\(seed + UInt64(seeds) - 1)",
-                                           configuration: configuration)
-        var table = try ResumableTable.open(tablePath, columns: ConvergenceReport.columns, configuration: configuration,
-                                            comments: comments)
+        let configuration = SweepSettings(text: "tasks-content=\(try ContentHash.of(file: tasks)) methods=\(methods) "
+                                                + training.configuration)
+        let comments = Provenance.comments(commandLine: CommandLine.arguments, seeds: "\(seed)…\(seedValues.last!)",
+                                           configuration: configuration.text)
+        var table = try ResumableTable.open(tablePath, columns: ConvergenceReport.columns, settings: configuration,
+                                            comments: comments, mayChange: "--widths, --seed and --seeds")
         var done = ConvergenceReport.measurements(table, methods: methodList)
         let progress = ProgressReporter(label: "convergence", total: widthList.count * seeds * methodList.count)
         for width in widthList {
-            for s in seed..<(seed + UInt64(seeds)) {
+            for s in seedValues {
                 if done.contains(where: { $0.width == width && $0.seed == s }) {
                     progress.advance(by: methodList.count, note: "width \(width), seed \(s) (already in \(tablePath))")
                     continue
@@ -80,7 +96,7 @@ struct ConvergenceCommand: ParsableCommand {
                 try table.write(to: tablePath)
             }
         }
-        let wanted = done.filter { widthList.contains($0.width) && $0.seed >= seed && $0.seed < seed + UInt64(seeds) }
+        let wanted = done.filter { widthList.contains($0.width) && Set(seedValues).contains($0.seed) }
         let summary = ConvergenceSummary(wanted, analyticMTLToANIL: reference.mtlToANIL)
         try ConvergenceReport.summaryTable(summary, comments: comments).write(to: out + "/summary.csv")
         let setting = "\(training.network.activation), depth \(training.depth), \(taskSet.train.count) tasks"
@@ -93,15 +109,17 @@ struct ConvergenceCommand: ParsableCommand {
     }
 }
 
-/// A sweep's tidy table, resumed from an earlier run with the same configuration.
+/// A sweep's tidy table, resumed from an earlier run with the same settings (keyed by content:
+/// the task file's hash and every setting; `mayChange` names the flags a resumed run may change).
 enum ResumableTable {
-    static func open(_ path: String, columns: [String], configuration: String, comments: [String]) throws -> CSVTable {
-        guard FileManager.default.fileExists(atPath: path) else { return CSVTable(columns: columns, comments: comments) }
-        let existing = try CSVTable.read(path)
-        guard existing.comments.contains("configuration: \(configuration)"), existing.columns == columns else {
-            throw CommandFailure("\(path) holds a run with another configuration; choose another --out or remove it "
-                                  + "(a sweep resumes only with the same flags, apart from --seeds and the list being swept)")
+    static func open(_ path: String, columns: [String], settings: SweepSettings, comments: [String],
+                     mayChange: String) throws -> CSVTable {
+        do {
+            return try CSVTable.resuming(path, columns: columns, settings: settings, comments: comments)
+        } catch let error as ResumeError {
+            let flag = { (name: String) in name == "tasks-content" ? "the content of --tasks (its hash)" : "--" + name }
+            throw CommandFailure(error.description(naming: flag) + "; a sweep resumes only with the same settings "
+                                 + "(\(mayChange) may change): choose another --out or remove \(path)")
         }
-        return CSVTable(columns: columns, comments: comments, rows: existing.rows)
     }
 }

@@ -32,20 +32,21 @@ struct CostCommand: ParsableCommand {
                                valueName: "list"))
     var methods = "mtl,anil,maml,fomaml"
 
-    @Option(help: ArgumentHelp("The seed of the first repeat's initialisation.", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The seed of the first repeat's initialisation.", valueName: "s"),
+            transform: parseSeed)
     var seed: UInt64 = 0
 
-    @Option(help: ArgumentHelp("Repeats per method (seeds s, s+1, …); medians and ranges are over them.", valueName: "R"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Repeats per method (seeds s, s+1, …); medians and ranges are over them.", valueName: "R"))
     var repeats = 5
 
-    @Option(name: .customLong("validation-tasks"),
+    @Option(name: .customLong("validation-tasks"), parsing: .unconditional,
             help: ArgumentHelp("Training tasks held out as validation tasks (the last V of the file; default: a fifth, at least 1).",
                                valueName: "V"))
     var validationTasks: Int?
 
     @OptionGroup var training: RunOptions
 
-    @Option(name: [.customLong("evaluate-every"), .customLong("test-loss-every")],
+    @Option(name: [.customLong("evaluate-every"), .customLong("test-loss-every")], parsing: .unconditional,
             help: ArgumentHelp("Evaluate the validation and test losses every k steps.", valueName: "k"))
     var evaluateEvery = 5
 
@@ -97,10 +98,19 @@ struct CostCommand: ParsableCommand {
         }
     }
 
+    /// The files written into --out.
+    static let outputFiles = ["curves.csv", "runs.csv", "cost.csv", "validation_loss_vs_seconds.png",
+                              "validation_loss_vs_seconds.svg", "validation_loss_vs_seconds.gp"]
+
     func run() throws {
         let width = try training.network.finiteWidth()
         let methodList = try parseFiniteMethods(methods, flag: "--methods")
+        try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)],
+                                       outputs: RunGuards.folderOutputs("--out", out, files: CostCommand.outputFiles))
         let file = try TaskSet(taskFile: tasks)
+        try RunGuards.refuseOversize(RunGuards.finiteEstimate(file, width: width, depth: training.depth)
+                                        .times(Double(methodList.count), .methods),
+                                     outputFolder: out, flags: RunGuards.taskFileFlags)
         let validation = validationTasks ?? max(1, file.train.count / 5)
         guard validation >= 1, validation < file.train.count else {
             throw ValidationError("--validation-tasks must be at least 1 and fewer than the \(file.train.count) training "

@@ -19,7 +19,8 @@ struct FiniteCommand: ParsableCommand {
             gradient-descent steps of rate --inner-rate λ (--inner discrete). MAML and ANIL use the exact \
             meta-gradient through the inner loop; FOMAML drops its second-order terms. Rates above the \
             divergence bound of the empirical kernels at initialisation are refused with the bound. \
-            --log L.csv writes the training curve: step,outer_loss,seconds,test_loss.
+            --log L.csv writes the training curve: step,outer_loss,seconds,test_loss. When test tasks have query \
+            labels, prints test_mse: Σ‖F − Y‖²/(points·outputs) over them on stdout.
             """)
 
     @Option(help: ArgumentHelp("The task file.", valueName: "T.json"))
@@ -30,7 +31,7 @@ struct FiniteCommand: ParsableCommand {
 
     @OptionGroup var training: RunOptions
 
-    @Option(help: ArgumentHelp("The seed of the initialisation.", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The seed of the initialisation.", valueName: "s"), transform: parseSeed)
     var seed: UInt64 = 0
 
     @Option(help: ArgumentHelp("The predictions CSV to write.", valueName: "P.csv"))
@@ -39,16 +40,23 @@ struct FiniteCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the training curve here.", valueName: "L.csv"))
     var log: String?
 
-    @Option(name: .customLong("test-loss-every"),
+    @Option(name: .customLong("test-loss-every"), parsing: .unconditional,
             help: ArgumentHelp("With --log, evaluate the test loss every k steps (0: never).", valueName: "k"))
     var testLossEvery = 1
+
+    func validate() throws {
+        try FlagBounds.require(testLossEvery, atLeast: 0, "--test-loss-every")
+    }
 
     func run() throws {
         let width = try training.network.finiteWidth()
         let finiteMethod = try parseFiniteMethods(method, flag: "--method")
         guard finiteMethod.count == 1 else { throw ValidationError("--method takes one method, got '\(method)'") }
+        try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)], outputs: [("--out", out)] + (log.map { [("--log", $0)] } ?? []))
         let taskSet = try TaskSet(taskFile: tasks)
         guard !taskSet.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to predict") }
+        try RunGuards.refuseOversize(RunGuards.finiteEstimate(taskSet, width: width, depth: training.depth),
+                                     outputFolder: RunGuards.folder(of: out), flags: RunGuards.taskFileFlags)
         var learner = try training.settings(trainTasks: taskSet.train.count)
             .learner(finiteMethod[0], tasks: taskSet, architecture: training.architecture(), width: width, seed: seed)
         let progress = ProgressReporter(label: "finite \(method)", total: learner.scheduledSteps + 1)
@@ -66,6 +74,7 @@ struct FiniteCommand: ParsableCommand {
             try table.write(to: log)
         }
         try PredictionFile.write(predictions, to: out)
+        if let error = QueryLabelMSE(predictions, tasks: taskSet.test) { print(error.line) }
     }
 }
 

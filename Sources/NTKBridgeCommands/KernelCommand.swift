@@ -24,7 +24,7 @@ struct KernelCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Inputs X2 (default: X1, a symmetric kernel with exact diagonal).", valueName: "B.csv"))
     var x2: String?
 
-    @Option(help: ArgumentHelp("L, the number of hidden layers.", valueName: "L"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("L, the number of hidden layers.", valueName: "L"))
     var depth: Int?
 
     @Option(help: ArgumentHelp("Several depths from one pass, e.g. 1,2,4,8 (instead of --depth).", valueName: "list"))
@@ -56,6 +56,7 @@ struct KernelCommand: ParsableCommand {
         if let depth, depth < 1 { throw ValidationError("--depth must be at least 1, got \(depth)") }
         let architecture = try network.architecture(depth: requestedDepths.max()!)
         let recursion = KernelRecursion(architecture, quadrature: try network.quadratureRule())
+        if let out { try RunGuards.refuseInputsInside(("--out", out), inputs: [("--x1", x1)] + (x2.map { [("--x2", $0)] } ?? [])) }
         let first = try Matrix(csvFile: x1)
         let second = try x2.map { try Matrix(csvFile: $0) }
         if let second, second.columns != first.columns {

@@ -80,12 +80,16 @@ struct OuterLoopOptions: ParsableArguments {
             help: ArgumentHelp("η, the outer rate (with --meta-steps, or with --meta-time).", valueName: "η"))
     var metaRate: Double?
 
-    @Option(name: .customLong("meta-steps"), help: ArgumentHelp("S full-batch outer gradient-descent steps.", valueName: "S"))
+    @Option(name: .customLong("meta-steps"), parsing: .unconditional, help: ArgumentHelp("S full-batch outer gradient-descent steps.", valueName: "S"))
     var metaSteps: Int?
 
     @Option(name: .customLong("diag-reg"), parsing: .unconditional,
             help: ArgumentHelp("r: adds r·mean(diag)·I to Φ or Θ_MTL (not to support kernels).", valueName: "r"))
     var diagonalRegularization: Double = 0
+
+    func validate() throws {
+        try FlagBounds.require(metaSteps, atLeast: 1, "--meta-steps")
+    }
 
     func training() throws -> TrainingTime {
         guard diagonalRegularization >= 0, diagonalRegularization.isFinite else {

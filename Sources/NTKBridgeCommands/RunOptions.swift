@@ -5,15 +5,26 @@ import InfiniteWidth
 /// The flags of a predictor or a training run: the network and its depth, the inner and outer
 /// loops, and the MTL options (shared by `predict`, `finite`, `convergence` and `cost`).
 struct RunOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("L, the number of hidden layers.", valueName: "L"))
-    var depth: Int
+    @Option(name: .customLong("depth"), parsing: .unconditional,
+            help: ArgumentHelp("L, the number of hidden layers (required, except by predict --kernel-dir).", valueName: "L"))
+    var givenDepth: Int?
+
+    /// L. Optional only for `predict --kernel-dir`; `architecture()` requires it.
+    var depth: Int { givenDepth ?? 0 }
 
     @OptionGroup var network: ArchitectureOptions
     @OptionGroup var innerLoop: InnerLoopOptions
     @OptionGroup var outerLoop: OuterLoopOptions
     @OptionGroup var multitask: MTLOptions
 
-    func architecture() throws -> Architecture { try network.architecture(depth: depth) }
+    func validate() throws {
+        try FlagBounds.require(givenDepth, atLeast: 1, atMost: Architecture.maximumDepth, "--depth", why: FlagBounds.depthLimitReason)
+    }
+
+    func architecture() throws -> Architecture {
+        guard let givenDepth else { throw ValidationError("--depth L is required: the number of hidden layers") }
+        return try network.architecture(depth: givenDepth)
+    }
 
     /// The hyperparameters shared by the trained networks and their kernel predictors.
     func settings(trainTasks: Int) throws -> FiniteSettings {

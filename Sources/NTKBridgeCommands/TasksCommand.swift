@@ -18,19 +18,19 @@ struct TasksCommand: ParsableCommand {
     @Option(help: ArgumentHelp("sinusoid, teacher, linear-rep or classification.", valueName: "family"))
     var family: String
 
-    @Option(name: .customLong("train-tasks"), help: ArgumentHelp("N, the number of training tasks.", valueName: "N"))
+    @Option(name: .customLong("train-tasks"), parsing: .unconditional, help: ArgumentHelp("N, the number of training tasks.", valueName: "N"))
     var trainTasks: Int
 
-    @Option(name: .customLong("test-tasks"), help: ArgumentHelp("M, the number of test tasks.", valueName: "M"))
+    @Option(name: .customLong("test-tasks"), parsing: .unconditional, help: ArgumentHelp("M, the number of test tasks.", valueName: "M"))
     var testTasks: Int
 
-    @Option(help: ArgumentHelp("n', support points per task (per class for classification).", valueName: "n'"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("n', support points per task (per class for classification).", valueName: "n'"))
     var support: Int
 
-    @Option(help: ArgumentHelp("n, query points per task (per class for classification).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("n, query points per task (per class for classification).", valueName: "n"))
     var query: Int
 
-    @Option(help: ArgumentHelp("The seed.", valueName: "s"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The seed.", valueName: "s"), transform: parseSeed)
     var seed: UInt64
 
     @OptionGroup var familyOptions: TaskFamilyOptions
@@ -38,25 +38,38 @@ struct TasksCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The task file to write.", valueName: "T.json"))
     var out: String
 
+    func validate() throws {
+        try FlagBounds.require(trainTasks, atLeast: 1, "--train-tasks")
+        try FlagBounds.require(testTasks, atLeast: 0, "--test-tasks")
+        try FlagBounds.require(support, atLeast: 1, "--support")
+        try FlagBounds.require(query, atLeast: 1, "--query")
+    }
+
     func run() throws {
         let family = try familyOptions.family(named: self.family)
-        let tasks = try family.tasks(trainTasks: trainTasks, testTasks: testTasks, support: support, query: query, seed: seed)
+        try RunGuards.refuseCollisions(inputs: familyOptions.data.map { [("--data", $0)] } ?? [], outputs: [("--out", out)])
+        let estimate = try familyOptions.taskSetEstimate(family, trainTasks: trainTasks, testTasks: testTasks, support: support,
+                                                         query: query, seed: seed)
+        try RunGuards.refuseOversize(estimate.estimate, outputFolder: URL(fileURLWithPath: out).deletingLastPathComponent().path,
+                                     flags: RunGuards.taskFlags)
+        let tasks = try familyOptions.draw(family, trainTasks: trainTasks, testTasks: testTasks, support: support, query: query,
+                                           seed: seed)
         try AtomicOutput.write(Data(tasks.taskFileText().utf8), to: out)
     }
 }
 
 /// The flags that select and configure a task family (shared by `tasks` and `closeness`).
 struct TaskFamilyOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Input dimension d (teacher, linear-rep; default 8).", valueName: "d"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Input dimension d (teacher, linear-rep; default 8).", valueName: "d"))
     var dim: Int?
 
-    @Option(help: ArgumentHelp("Output columns k (sinusoid, teacher, linear-rep).", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Output columns k (sinusoid, teacher, linear-rep).", valueName: "k"))
     var outputs: Int = 1
 
-    @Option(help: ArgumentHelp("Teacher features m.", valueName: "m"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Teacher features m.", valueName: "m"))
     var features: Int = 32
 
-    @Option(help: ArgumentHelp("Rank r of linear-rep's shared B.", valueName: "r"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Rank r of linear-rep's shared B.", valueName: "r"))
     var rank: Int = 2
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Label noise σ (linear-rep).", valueName: "σ"))
@@ -69,14 +82,64 @@ struct TaskFamilyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Labelled CSV for classification (last column: the class).", valueName: "file.csv"))
     var data: String?
 
-    @Option(help: ArgumentHelp("C, classes per classification task.", valueName: "C"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("C, classes per classification task.", valueName: "C"))
     var ways: Int = 5
 
     @Option(name: .customLong("test-class-fraction"), parsing: .unconditional,
             help: ArgumentHelp("Share of classes kept for test tasks.", valueName: "f"))
     var testClassFraction: Double = 0.5
 
+    func validate() throws {
+        try FlagBounds.require(dim, atLeast: 1, "--dim")
+        try FlagBounds.require(outputs, atLeast: 1, "--outputs")
+        try FlagBounds.require(features, atLeast: 1, "--features")
+        try FlagBounds.require(rank, atLeast: 1, "--rank")
+        try FlagBounds.require(ways, atLeast: 1, "--ways")
+        guard noise >= 0, noise.isFinite else { throw ValidationError("--noise must be a finite number ≥ 0, got \(noise)") }
+    }
+
+    /// The memory and disk of a task set of these sizes, from a one-task probe draw (which gives
+    /// the family's input dimension, label width and points per support/query unit).
+    func taskSetEstimate(_ family: TaskFamily, trainTasks: Int, testTasks: Int, support: Int, query: Int,
+                         seed: UInt64) throws -> (estimate: ResourceEstimate, points: Double) {
+        let probe = try draw(family, trainTasks: 1, testTasks: 0, support: 1, query: 1, seed: seed, checkCollapse: false)
+        let perUnit = Double(probe.train[0].supportCount)   // C for C-way classification, else 1
+        let points = (Double(trainTasks) + Double(testTasks)) * (Double(support) + Double(query)) * perUnit
+        return (.taskSet(points: points, dimension: Double(probe.inputDimension), outputs: Double(probe.labelWidth)), points)
+    }
+
+    /// Draws the tasks, naming the flag when the draw overflows or the inputs collapse.
+    func draw(_ family: TaskFamily, trainTasks: Int, testTasks: Int, support: Int, query: Int, seed: UInt64,
+              checkCollapse: Bool = true) throws -> TaskSet {
+        let tasks: TaskSet
+        do {
+            tasks = try family.tasks(trainTasks: trainTasks, testTasks: testTasks, support: support, query: query, seed: seed)
+        } catch let error as TaskSetError {
+            if case .linearRepresentation = family, error.message == "is not finite" {
+                throw CommandFailure("--noise \(noise) is too large: a drawn label overflowed (\(error)); "
+                                     + "the labels are aᵀBx + noise·N(0, 1), so --noise must keep them finite")
+            }
+            throw CommandFailure("the drawn tasks are invalid: \(error)")
+        }
+        guard checkCollapse else { return tasks }
+        do {
+            try tasks.requireDistinctInputs()
+        } catch {
+            let cause: String
+            if case .sinusoid = family { cause = "--x-scale \(xScale) makes the lifted inputs (x/s, 1)/‖(x/s, 1)‖ collapse" }
+            else { cause = "the family's inputs collapsed" }
+            throw CommandFailure("\(cause): \(error); nothing written (use a scale that keeps the inputs apart)")
+        }
+        return tasks
+    }
+
     func family(named name: String) throws -> TaskFamily {
+        if let data, name != "classification" {
+            throw ValidationError("--data \(data) is read only by --family classification, not by --family \(name)")
+        }
+        if name == "linear-rep", rank > (dim ?? 8) {
+            throw ValidationError("--rank \(rank) exceeds --dim \(dim ?? 8): the shared B ∈ ℝ^{r×d} has rank at most d")
+        }
         switch name {
         case "sinusoid":
             if let dim, dim != 2 { throw ValidationError("--dim: sinusoid inputs are 2-dimensional (the unit circle), got \(dim)") }

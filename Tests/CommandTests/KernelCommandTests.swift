@@ -82,7 +82,7 @@ final class KernelCommandTests: XCTestCase {
         try "keep".write(toFile: out + "/notes.txt", atomically: true, encoding: .utf8)
         try run(["kernel", "--x1", x, "--depth", "1", "--activation", "relu", "--out", out])
         let names = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
-        XCTAssertEqual(names, ["body.csv", "head.csv", "nngp.csv", "notes.txt", "ntk.csv"])
+        XCTAssertEqual(names, [".ntkbridge-manifest", "body.csv", "head.csv", "nngp.csv", "notes.txt", "ntk.csv"])
     }
 
     /// Each bad input: a non-zero exit, a message on stderr naming the file and line or the

@@ -32,7 +32,7 @@ final class ClosenessSweepTests: XCTestCase {
         }
     }
 
-    /// Theory.md §6 on a well-conditioned task set with critical ReLU: with a short inner loop the
+    /// As theory.md §6 says, on a well-conditioned task set with critical ReLU: with a short inner loop the
     /// MTL–ANIL gap falls with depth, faster at larger depth; with independent heads (ρ = 0)
     /// nothing learned reaches a new task and the gap does not close.
     func testGapClosesWithDepthOnlyWithSharedHeads() throws {
