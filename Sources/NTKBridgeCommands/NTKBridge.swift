@@ -20,14 +20,15 @@ public struct NTKBridge: ParsableCommand {
     public init() {}
 
     /// Runs the command line: refuses an option given twice (the second would silently win),
-    /// installs the SIGINT/SIGTERM cleanup of unfinished outputs, then parses and runs.
+    /// installs the SIGINT/SIGTERM cleanup of unfinished outputs, then parses and runs
+    /// (`runCommandLine`: one refusal status, the subcommand's usage, "did you mean").
     public static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let repeated = RepeatedOptions.first(in: arguments) {
             exit(withError: ValidationError("\(repeated) is given more than once; give it once"))
         }
         InterruptCleanup.install(label: "ntkbridge")
-        main(arguments)
+        runCommandLine(arguments)
     }
 }
 

@@ -2,4 +2,4 @@ import LinearAlgebra
 import NTKBridgeCommands
 
 AllocatorTuning.keepFreedMemoryForReuse()
-NTKBridge.runCommandLine()
+NTKBridge.main()
