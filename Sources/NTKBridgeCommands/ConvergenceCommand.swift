@@ -68,12 +68,14 @@ struct ConvergenceCommand: ParsableCommand {
                                      outputFolder: out, flags: RunGuards.taskFileFlags.merging([.width: "--widths"]) { $1 })
         let seedValues = seedList(first: seed, count: seeds)
         let architecture = try training.architecture(), settings = try training.settings(trainTasks: taskSet.train.count)
-        let reference = try KernelReference(tasks: taskSet, architecture: architecture, settings: settings, methods: methodList)
+        let reference = try KernelReference(tasks: taskSet, architecture: architecture, settings: settings, methods: methodList,
+                                            quadrature: try training.network.quadratureRule())
 
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let tablePath = out + "/convergence.csv"
         let configuration = SweepSettings(text: "tasks-content=\(try ContentHash.of(file: tasks)) methods=\(methods) "
-                                                + training.configuration)
+                                                + training.configuration
+                                                + (training.network.quadrature == "trapezoid" ? "" : " quadrature=\(training.network.quadrature)"))
         let comments = Provenance.comments(commandLine: CommandLine.arguments, seeds: "\(seed)…\(seedValues.last!)",
                                            configuration: configuration.text)
         var table = try ResumableTable.open(tablePath, columns: ConvergenceReport.columns, settings: configuration,

@@ -105,6 +105,7 @@ struct CostCommand: ParsableCommand {
     func run() throws {
         let width = try training.network.finiteWidth()
         let methodList = try parseFiniteMethods(methods, flag: "--methods")
+        training.network.warnQuadratureIgnored(by: "cost")
         try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)],
                                        outputs: RunGuards.folderOutputs("--out", out, files: CostCommand.outputFiles))
         let file = try TaskSet(taskFile: tasks)
@@ -157,7 +158,7 @@ struct CostCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("cost: figure skipped: \(error)\n".utf8))
             }
         }
-        print(CostReport.text(summary, title: "cost: \(setting) → \(out)"), terminator: "")
+        print(CostReport.text(summary, title: "cost: \(setting) → \(out)", cpuClock: budgetClock == .cpu), terminator: "")
     }
 }
 

@@ -50,6 +50,7 @@ struct FiniteCommand: ParsableCommand {
 
     func run() throws {
         let width = try training.network.finiteWidth()
+        training.network.warnQuadratureIgnored(by: "finite")
         let finiteMethod = try parseFiniteMethods(method, flag: "--method")
         guard finiteMethod.count == 1 else { throw ValidationError("--method takes one method, got '\(method)'") }
         try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)], outputs: [("--out", out)] + (log.map { [("--log", $0)] } ?? []))

@@ -82,6 +82,15 @@ public enum CostReport {
                 band.append((x, y.min, y.max))
                 maxSeconds = max(maxSeconds, x)
             }
+            // The end of the runs (each stops at its own step): the median of their last evaluations.
+            let finals = m.runs.compactMap(\.evaluations.last).filter { !steps.contains($0.step) }
+            if finals.count == m.runs.count {
+                let x = CostSummary.Spread(finals.map { cpuClock ? $0.cpuSeconds : $0.seconds }).median
+                let y = CostSummary.Spread(finals.map(\.validationLoss))
+                points.append((x, y.median))
+                band.append((x, y.min, y.max))
+                maxSeconds = max(maxSeconds, x)
+            }
             let label = m.method.rawValue.uppercased()
                 + String(format: " (%.3g ms, %.3g point passes per step)",
                          (cpuClock ? m.cpuSecondsPerStep : m.secondsPerStep).median * 1e3, m.pointPassesPerStep)
@@ -99,7 +108,7 @@ public enum CostReport {
     }
 
     /// The summary printed at the end: per method medians [min … max] over repeats.
-    public static func text(_ summary: CostSummary, title: String) -> String {
+    public static func text(_ summary: CostSummary, title: String, cpuClock: Bool = false) -> String {
         let mtl = summary.methods.first { $0.method == .mtl }
         var text = "\(title)\n"
         text += String(format: "  target validation loss %.4g%@\n", summary.target,
@@ -114,7 +123,9 @@ public enum CostReport {
                 + "     " + ratio(m.cpuSecondsPerStep.median, mtl?.cpuSecondsPerStep.median)
                 + "     " + ratio(m.pointPassesPerStep, mtl?.pointPassesPerStep)
                 + (m.stepsToTarget.count > 0
-                    ? String(format: "      %.0f, %.3g s", m.stepsToTarget.median, m.secondsToTarget.median) : "      —")
+                    ? String(format: "      %.0f, %.3g s", m.stepsToTarget.median,
+                             (cpuClock ? m.cpuSecondsToTarget : m.secondsToTarget).median) + (cpuClock ? " CPU" : "")
+                    : "      —")
                 + " (\(m.count(.reached))/\(m.count(.atStart))/\(m.count(.never)))\n"
         }
         return text

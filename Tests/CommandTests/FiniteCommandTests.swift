@@ -179,4 +179,13 @@ final class FiniteCommandTests: XCTestCase {
         XCTAssertTrue(hard.standardError.contains("never reached"), hard.standardError)
         XCTAssertEqual(try CSVTable.read(scratch.path("hard/cost.csv")).values(of: "never"), ["1"])
     }
+
+    /// A finite network has no kernel integral: --quadrature is accepted but said to be ignored.
+    func testFiniteWarnsThatQuadratureIsIgnored() throws {
+        let result = try CommandRunner.run(["finite", "--tasks", taskFile, "--method", "mtl", "--width", "8",
+                                            "--quadrature", "gauss-hermite:20", "--out", scratch.path("q.csv")] + training,
+                                           in: scratch.url)
+        XCTAssertEqual(result.status, 0, result.standardError)
+        XCTAssertTrue(result.standardError.contains("--quadrature is ignored"), result.standardError)
+    }
 }
