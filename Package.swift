@@ -11,8 +11,10 @@ let package = Package(
     products: [
         .executable(name: "ntkbridge", targets: ["ntkbridge"]),
         .library(name: "NTKBridge", targets: [
-            "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth", "Studies", "Reports",
+            "LinearAlgebra", "InfiniteWidth", "FewShot", "Datasets", "Paradigms", "FiniteWidth", "Studies", "Reports",
         ]),
+        // The command layer, for the MPI product built by `make mpi` (MPI/Package.swift).
+        .library(name: "NTKBridgeCommands", targets: ["NTKBridgeCommands"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE"),
         .systemLibrary(name: "CGSL", path: "Sources/CGSL"),
+        .systemLibrary(name: "CZip", path: "Sources/CZip"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         // Hot elementwise loops (AVX2/FMA paths chosen at run time).
         .target(
             name: "CNumerics",
@@ -35,9 +39,10 @@ let package = Package(
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .target(name: "FewShot", dependencies: [
-            "LinearAlgebra",
+            "LinearAlgebra", "CZip",
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
+        .target(name: "Datasets", dependencies: ["LinearAlgebra", "FewShot", "CZip", "CPNG"]),
         .target(name: "Paradigms", dependencies: ["LinearAlgebra", "InfiniteWidth", "FewShot"]),
         .target(name: "FiniteWidth", dependencies: [
             "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "CBLAS",
@@ -47,21 +52,22 @@ let package = Package(
         .target(name: "Studies", dependencies: ["LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth"]),
         .target(name: "Reports", dependencies: ["LinearAlgebra", "InfiniteWidth", "Paradigms", "FiniteWidth", "Studies"]),
         .target(name: "NTKBridgeCommands", dependencies: [
-            "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth", "Studies", "Reports",
+            "LinearAlgebra", "InfiniteWidth", "FewShot", "Datasets", "Paradigms", "FiniteWidth", "Studies", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ntkbridge", dependencies: ["NTKBridgeCommands", "LinearAlgebra"]),
         .executableTarget(name: "Benchmarks", dependencies: [
-            "LinearAlgebra", "InfiniteWidth", "FewShot", "Paradigms", "FiniteWidth",
+            "LinearAlgebra", "InfiniteWidth", "FewShot", "Datasets", "Paradigms", "FiniteWidth",
         ]),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "InfiniteWidthTests", dependencies: ["InfiniteWidth", "LinearAlgebra", "TestSupport", "CNumerics"]),
-        .target(name: "TestSupport", dependencies: ["LinearAlgebra", "Reports", "FewShot"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LinearAlgebra", "Reports", "FewShot", "CZip"], path: "Tests/TestSupport"),
         .testTarget(name: "FewShotTests", dependencies: ["FewShot", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "ParadigmsTests", dependencies: ["Paradigms", "FewShot", "LinearAlgebra", "InfiniteWidth", "TestSupport"]),
         .testTarget(name: "FiniteWidthTests", dependencies: ["FiniteWidth", "Paradigms", "FewShot", "LinearAlgebra", "InfiniteWidth"]),
         .testTarget(name: "StudiesTests", dependencies: ["Studies", "FiniteWidth", "Paradigms", "FewShot", "LinearAlgebra", "InfiniteWidth"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "FewShot", "LinearAlgebra", "TestSupport"]),
         .testTarget(name: "CommandTests", dependencies: [
             "NTKBridgeCommands", "LinearAlgebra", "InfiniteWidth", "FewShot", "FiniteWidth", "Reports", "TestSupport",
         ]),

@@ -60,3 +60,7 @@ mkdir -p "$out"
 # shellcheck disable=SC2046
 "$NTKBRIDGE" cost --tasks "$out/tasks.json" \
   $(combine "$(flags Experiments/finite/cost.flags)" "$(quick Experiments/finite/quick-cost.flags)") --out "$out"
+echo
+
+# 4. The Omniglot one-shot benchmark: MTL against ANIL and MAML on real drawings (Docs/omniglot.md).
+NTKBRIDGE="$NTKBRIDGE" QUICK="${QUICK:-}" Experiments/omniglot/run.sh

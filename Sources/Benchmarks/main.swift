@@ -1,17 +1,40 @@
 // `make bench`: speed of the toolkit's hot paths, each printed beside a reference measured in
-// the same run (OpenBLAS dgemm of the same size, or the base kernel). `Benchmarks steps` runs
-// only the per-method outer-step comparison.
+// the same run (OpenBLAS dgemm of the same size, plain reads/writes of the same bytes, or the
+// base kernel).
+import Foundation
 import LinearAlgebra
 
 AllocatorTuning.keepFreedMemoryForReuse()
-if CommandLine.arguments.dropFirst().first == "steps" {
-    try MethodStepBenchmark.run()
-} else {
-    try KernelBenchmark.run()
-    print()
-    try PredictorBenchmark.run()
-    print()
-    try TrainingBenchmark.run()
-    print()
-    try MethodStepBenchmark.run()
+// `Benchmarks conv` runs the convolutional kernels alone (`conv-flatten`: without the long GAP case);
+// `Benchmarks omniglot` runs only the Omniglot task-generation benchmark; `Benchmarks steps` only
+// the per-method outer-step comparison.
+if let section = CommandLine.arguments.dropFirst().first {
+    if section.hasPrefix("conv") {
+        try ConvolutionalKernelBenchmark.run(globalAveragePooling: section == "conv")
+    } else if section == "omniglot" {
+        try OmniglotBenchmark.run()
+    } else if section == "steps" {
+        try MethodStepBenchmark.run()
+    }
+    exit(0)
 }
+let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ntkbridge-bench-\(getpid())").path
+try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: scratch) }
+try KernelBenchmark.run()
+print()
+try IOBenchmark.run(folder: scratch)
+print()
+try CommandBenchmark.runAll(folder: scratch)
+print()
+try CommandBenchmark.predict(folder: scratch)
+print()
+try PredictorBenchmark.run()
+print()
+try TrainingBenchmark.run()
+print()
+try MethodStepBenchmark.run()
+print()
+try ConvolutionalKernelBenchmark.run()
+print()
+try OmniglotBenchmark.run()

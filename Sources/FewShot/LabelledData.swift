@@ -12,31 +12,87 @@ public struct LabelledData: Sendable {
     /// The distinct labels, sorted.
     public let classes: [String]
 
+    /// Reads a labelled data set: text (see the type) or a two-dimensional .npy array (by its
+    /// magic string or a `.npy` name) whose last column is the class label, a number.
     public init(csvFile path: String) throws {
-        try self.init(csvText: readTextFile(path), source: path)
+        if path.lowercased().hasSuffix(".npy") {
+            try self.init(npyFile: path)
+            return
+        }
+        let file = try InputFileBytes(path: path)
+        if file.looksLikeNPY {
+            try self.init(npyFile: path)
+            return
+        }
+        try self.init(textBytes: file.storage, count: file.count, source: path)
     }
 
     public init(csvText text: String, source: String) throws {
-        // The feature columns keep their lines (skipped lines stay blank), so that the numeric
-        // reader's errors name the file's own line numbers.
-        var features: [String] = [], labels: [String] = []
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
-            if line.isEmpty || line.hasPrefix("#") {
-                features.append("")
-                continue
+        let bytes = Array(text.utf8) + [0]
+        try self.init(textBytes: bytes, count: bytes.count - 1, source: source)
+    }
+
+    /// The labels are cut off each data line (after its last comma, or its last blank run when the
+    /// line has no comma) and blanked out, so that the numeric reader parses the features in
+    /// place and its errors name the file's own lines and columns.
+    init(textBytes original: [UInt8], count: Int, source: String) throws {
+        var bytes = original
+        var labels: [String] = []
+        var start = 0
+        let (comma, space, tab, newline, ret, hash) = (UInt8(ascii: ","), UInt8(ascii: " "), UInt8(ascii: "\t"),
+                                                      UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "#"))
+        var lineNumber = 0
+        while start < count {
+            lineNumber += 1
+            var end = start
+            while end < count, bytes[end] != newline, bytes[end] != ret { end += 1 }
+            var first = start
+            while first < end, bytes[first] == space || bytes[first] == tab { first += 1 }
+            var last = end
+            while last > first, bytes[last - 1] == space || bytes[last - 1] == tab { last -= 1 }
+            if first < last && bytes[first] != hash {
+                var cut = last - 1
+                while cut >= first, bytes[cut] != comma { cut -= 1 }
+                if cut < first {   // no comma: the last blank-separated field
+                    cut = last - 1
+                    while cut >= first, bytes[cut] != space && bytes[cut] != tab { cut -= 1 }
+                }
+                guard cut >= first else {
+                    throw TaskFamilyError.data(file: "\(source):\(lineNumber)", message: "expected numbers followed by a label")
+                }
+                let label = String(decoding: bytes[(cut + 1)..<last], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+                labels.append(label)
+                for k in cut..<last { bytes[k] = space }
             }
-            guard let comma = line.lastIndex(of: ",") else {
-                throw TaskFamilyError.data(file: "\(source):\(number + 1)", message: "expected numbers followed by a label")
-            }
-            features.append(String(line[..<comma]))
-            labels.append(line[line.index(after: comma)...].trimmingCharacters(in: .whitespaces))
+            start = end
+            if start < count, bytes[start] == ret { start += 1; if start < count, bytes[start] == newline { start += 1 } }
+            else if start < count, bytes[start] == newline { start += 1 }
         }
-        let numeric = try Matrix(csvText: features.joined(separator: "\n"), source: source)
+        let numeric = try Matrix(csvBytes: bytes, count: count, source: source)
+        guard numeric.rows == labels.count else {
+            throw TaskFamilyError.data(file: source, message: "some lines hold a label but no numbers")
+        }
+        try self.init(inputs: numeric, labels: labels, source: source)
+    }
+
+    /// A .npy data set: every column but the last are the inputs, the last the class label.
+    init(npyFile path: String) throws {
+        let all = try Matrix(npyFile: path)
+        guard all.columns >= 2 else {
+            throw TaskFamilyError.data(file: path, message: "needs at least two columns: the inputs, then the class label")
+        }
+        let labels = (0..<all.rows).map { i -> String in
+            let value = all[i, all.columns - 1]
+            return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : value.description
+        }
+        try self.init(inputs: all.block(rows: 0..<all.rows, columns: 0..<(all.columns - 1)), labels: labels, source: path)
+    }
+
+    private init(inputs: Matrix, labels: [String], source: String) throws {
         classes = Array(Set(labels)).sorted()
         let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         classOfRow = labels.map { index[$0]! }
-        inputs = numeric
+        self.inputs = inputs
         self.source = source
     }
 

@@ -22,8 +22,29 @@ public struct TaskFileError: Error, Equatable, CustomStringConvertible {
 /// `x` rows hold d numbers, `y` rows k numbers; a test task's `query.y` may be absent. Other keys
 /// are ignored. Numbers are written in shortest round-trip form, so a file read back is bit-exact.
 extension TaskSet {
-    /// Reads and validates a task file.
+    /// Reads and validates a task file: JSON, or an .npz archive (by the `.npz` extension or the
+    /// zip signature; see `init(npzFile:)`).
     public init(taskFile path: String) throws(TaskFileError) {
+        let file: InputFileBytes
+        do {
+            file = try InputFileBytes(path: path)
+        } catch {
+            throw TaskFileError(file: path, line: nil, path: "", message: "cannot be read: \(error)")
+        }
+        if path.lowercased().hasSuffix(".npz") || file.looksLikeZip {
+            try self.init(npzFile: path)
+            return
+        }
+        // Well-formed files in one pass; anything else through the general reader, which
+        // locates the problem.
+        let fast = file.storage.withUnsafeBufferPointer { buffer in
+            var reader = TaskFileFastPath(bytes: buffer.baseAddress!, count: file.count)
+            return reader.read()
+        }
+        if let fast, let tasks = try? TaskSet(train: fast.train, test: fast.test) {
+            self = tasks
+            return
+        }
         let text: String
         do {
             text = try readTextFile(path)
@@ -51,19 +72,45 @@ extension TaskSet {
         }
     }
 
-    /// The task set as task-file text.
+    /// The task set as task-file text (numbers in shortest round-trip form, `DecimalText`).
     public func taskFileText() -> String {
-        func matrix(_ m: Matrix) -> String {
-            "[" + m.rowArrays.map { "[" + $0.map(\.description).joined(separator: ", ") + "]" }.joined(separator: ", ") + "]"
+        String(decoding: taskFileBytes(), as: UTF8.self)
+    }
+
+    /// The task-file text as UTF-8 bytes, formatted straight into one buffer.
+    public func taskFileBytes() -> [UInt8] {
+        var out: [UInt8] = []
+        func append(_ text: String) { out.append(contentsOf: text.utf8) }
+        func matrix(_ m: Matrix) {
+            out.append(UInt8(ascii: "["))
+            m.withUnsafeBufferPointer { values in
+                var digits = [UInt8](repeating: 0, count: DecimalText.maximumLength)
+                for i in 0..<m.rows {
+                    if i > 0 { out.append(contentsOf: [UInt8(ascii: ","), 0x20]) }
+                    out.append(UInt8(ascii: "["))
+                    for j in 0..<m.columns {
+                        if j > 0 { out.append(contentsOf: [UInt8(ascii: ","), 0x20]) }
+                        let count = digits.withUnsafeMutableBufferPointer { DecimalText.write(values[i * m.columns + j], to: $0.baseAddress!) }
+                        out.append(contentsOf: digits[0..<count])
+                    }
+                    out.append(UInt8(ascii: "]"))
+                }
+            }
+            out.append(UInt8(ascii: "]"))
         }
-        func task(_ t: FewShotTask) -> String {
-            var query = "\"x\": \(matrix(t.queryInputs))"
-            if let y = t.queryLabels { query += ", \"y\": \(matrix(y))" }
-            return "    {\"support\": {\"x\": \(matrix(t.supportInputs)), \"y\": \(matrix(t.supportLabels))},\n"
-                + "     \"query\": {\(query)}}"
+        func task(_ t: FewShotTask) {
+            append("    {\"support\": {\"x\": "); matrix(t.supportInputs)
+            append(", \"y\": "); matrix(t.supportLabels)
+            append("},\n     \"query\": {\"x\": "); matrix(t.queryInputs)
+            if let y = t.queryLabels { append(", \"y\": "); matrix(y) }
+            append("}}")
         }
-        return "{\"train\": [\n" + train.map(task).joined(separator: ",\n") + "\n],\n \"test\": [\n"
-            + test.map(task).joined(separator: ",\n") + "\n]}\n"
+        append("{\"train\": [\n")
+        for (k, t) in train.enumerated() { if k > 0 { append(",\n") }; task(t) }
+        append("\n],\n \"test\": [\n")
+        for (k, t) in test.enumerated() { if k > 0 { append(",\n") }; task(t) }
+        append("\n]}\n")
+        return out
     }
 }
 

@@ -26,9 +26,12 @@ public enum TrainingTime: Sendable, Equatable, CustomStringConvertible {
     /// A gradient-descent rate that diverges (η·φ_max > 2) is refused with the bound.
     public func apply(to m: Matrix, _ b: Matrix, matrixName: String, diagonalRegularization r: Double = 0) throws -> Matrix {
         let regularized = m.addingRelativeDiagonal(r)
+        let remedy = "add --diag-reg r (adds r·mean(diag)·I; try 1e-10 and increase) or train for a finite --meta-time"
+        if let distributed = OuterSystem.solver {
+            return try distributed.apply(self, to: regularized, b, matrixName: matrixName, remedy: remedy)
+        }
         switch self {
         case .converged:
-            let remedy = "add --diag-reg r (adds r·mean(diag)·I; try 1e-10 and increase) or train for a finite --meta-time"
             let cholesky = try CholeskyFactorization(regularized, name: matrixName, remedy: remedy)
             let reciprocalCondition = cholesky.reciprocalConditionEstimate(of: regularized)
             guard reciprocalCondition > Double(m.rows) * Double.ulpOfOne else {
@@ -56,4 +59,17 @@ public enum TrainingTime: Sendable, Equatable, CustomStringConvertible {
         case let .gradientDescent(rate, steps): return "\(steps) steps of rate \(rate)"
         }
     }
+}
+
+/// A solver of the outer system h(M̃)·B that runs elsewhere than this process's LAPACK (the
+/// ScaLAPACK solver of `ntkbridge-mpi`), with the same refusals as `TrainingTime.apply`.
+public protocol OuterSystemSolver: Sendable {
+    /// h(M̃)·B for the schedule `time`; `m` is already regularized.
+    func apply(_ time: TrainingTime, to m: Matrix, _ b: Matrix, matrixName: String, remedy: String) throws -> Matrix
+}
+
+/// The outer-system solver in effect for the current task (nil: LAPACK in this process), set
+/// with `OuterSystem.$solver.withValue(…) { … }`.
+public enum OuterSystem {
+    @TaskLocal public static var solver: (any OuterSystemSolver)?
 }

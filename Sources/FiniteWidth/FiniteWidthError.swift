@@ -20,6 +20,8 @@ public enum FiniteWidthError: HyperparameterError, Equatable {
     case shapeMismatch(matrix: String, expectedRows: Int, expectedColumns: Int, rows: Int, columns: Int)
     /// A kernel was asked of an output unit the network does not have.
     case outputIndexOutOfRange(index: Int, outputs: Int)
+    /// A convolutional architecture was handed to the fully connected network.
+    case convolutionalArchitecture
 
     public func description(naming name: (Hyperparameter) -> String) -> String {
         switch self {
@@ -34,6 +36,9 @@ public enum FiniteWidthError: HyperparameterError, Equatable {
                 + "\(parameterizationWidth): they must be equal"
         case let .parameterCountMismatch(expected, found):
             return "the network has \(expected) parameters, but \(found) values were given"
+        case .convolutionalArchitecture:
+            return "finite-width networks are fully connected: a convolutional architecture has infinite-width "
+                + "kernels (kernel, predict, closeness) but no finite network to train yet"
         case let .noPoints(set):
             return "\(set) holds no points"
         case let .inputDimensionMismatch(set, expected, found):

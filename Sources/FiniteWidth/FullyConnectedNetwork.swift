@@ -65,6 +65,7 @@ public struct FullyConnectedNetwork: Sendable {
 
     private init(architecture: Architecture, inputDimension: Int, width: Int, outputs: Int,
                  validatedParameters parameters: [Double]?) throws {
+        guard architecture.convolution == nil else { throw FiniteWidthError.convolutionalArchitecture }
         guard width >= 1 else { throw FiniteWidthError.invalidWidth(width) }
         guard inputDimension >= 1 else { throw FiniteWidthError.invalidInputDimension(inputDimension) }
         guard outputs >= 1 else { throw FiniteWidthError.invalidOutputCount(outputs) }

@@ -31,6 +31,9 @@ public struct TrainingLog: Sendable, Equatable {
 
     public init() {}
 
+    /// A log read back from a table (a shard's curves, for `ntkbridge merge`).
+    public init(entries: [TrainingLogEntry]) { self.entries = entries }
+
     mutating func append(_ entry: TrainingLogEntry) { entries.append(entry) }
 
     /// The first entry whose test loss is at most `target`, if any (its `seconds` and `step` are

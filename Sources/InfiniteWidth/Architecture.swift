@@ -42,6 +42,8 @@ public struct Architecture: Sendable, Equatable {
     /// σ_b,out of the readout.
     public let readoutBiasStd: Double
     public let parameterization: Parameterization
+    /// The convolutional layers and readout (nil: fully connected).
+    public let convolution: Convolution?
 
     /// The deepest network accepted: the recursion keeps per-layer state for every point, so its
     /// memory and time grow linearly with L, and at L = 10⁴ a critical ReLU network's head share
@@ -52,7 +54,7 @@ public struct Architecture: Sendable, Equatable {
     /// the defaults σ_w = √2, σ_b = 0 are critical ReLU.
     public init(depth: Int, activation: Activation, weightStd: Double = 2.0.squareRoot(), biasStd: Double = 0,
                 readoutWeightStd: Double? = nil, readoutBiasStd: Double? = nil,
-                parameterization: Parameterization = .ntk) throws {
+                parameterization: Parameterization = .ntk, convolution: Convolution? = nil) throws {
         guard depth >= 1 else { throw ArchitectureError.invalidDepth(depth) }
         guard depth <= Architecture.maximumDepth else { throw ArchitectureError.depthTooLarge(depth) }
         let named: [(Hyperparameter, Double)] = [(.weightStd, weightStd), (.biasStd, biasStd),
@@ -64,6 +66,9 @@ public struct Architecture: Sendable, Equatable {
         if case let .standard(width) = parameterization, width < 1 {
             throw ArchitectureError.invalidWidth(width)
         }
+        if convolution != nil, parameterization != .ntk {
+            throw ConvolutionError.unsupportedParameterization(parameterization.description)
+        }
         self.depth = depth
         self.activation = activation
         self.weightStd = weightStd
@@ -71,13 +76,14 @@ public struct Architecture: Sendable, Equatable {
         self.readoutWeightStd = readoutWeightStd ?? weightStd
         self.readoutBiasStd = readoutBiasStd ?? biasStd
         self.parameterization = parameterization
+        self.convolution = convolution
     }
 
     /// The same network with another depth (every other setting kept).
     public func withDepth(_ newDepth: Int) throws -> Architecture {
         try Architecture(depth: newDepth, activation: activation, weightStd: weightStd, biasStd: biasStd,
                          readoutWeightStd: readoutWeightStd, readoutBiasStd: readoutBiasStd,
-                         parameterization: parameterization)
+                         parameterization: parameterization, convolution: convolution)
     }
 }
 

@@ -35,14 +35,23 @@ struct InputGeometry {
     var count1: Int { x1.rows }
     var count2: Int { x2?.rows ?? x1.rows }
 
-    /// Writes the inner products x1_i·x2_j for i in `rows`, j ≥ `firstColumn` into the top-left
-    /// corner of `buffer` (one BLAS call; the n1 × n2 matrix of all of them is never formed).
-    func innerProducts(rows: Range<Int>, firstColumn: Int, into buffer: inout Matrix) {
+    /// Writes the inner products x1_i·x2_j for the rows of `rowBlock` and the columns of
+    /// `columns` into `buffer` (row i − rowBlock.lowerBound, column j), one BLAS call per tile of
+    /// `tileWidth` columns keyed to absolute indices: tile t covers columns
+    /// [max(t·tileWidth, first), min((t + 1)·tileWidth, count2)) with first = rowBlock.lowerBound
+    /// in a symmetric call and 0 otherwise, whichever part of it is needed. The same entry thus
+    /// always comes from the same call, with the same bits.
+    func innerProducts(rowBlock: Range<Int>, columns: Range<Int>, tileWidth: Int, into buffer: inout Matrix) {
         let other = x2 ?? x1
-        Matrix.multiplyAdd(into: &buffer, at: BlockRange(rows: 0..<rows.count, columns: 0..<(count2 - firstColumn)),
-                           x1, aBlock: BlockRange(rows: rows, columns: 0..<dimension),
-                           other, bBlock: BlockRange(rows: firstColumn..<count2, columns: 0..<dimension),
-                           transposeB: true)
+        let first = isSymmetric ? rowBlock.lowerBound : 0
+        for tile in (columns.lowerBound / tileWidth)...((columns.upperBound - 1) / tileWidth) {
+            let tileColumns = max(tile * tileWidth, first)..<min((tile + 1) * tileWidth, count2)
+            guard !tileColumns.isEmpty else { continue }
+            Matrix.multiplyAdd(into: &buffer, at: BlockRange(rows: 0..<rowBlock.count, columns: tileColumns),
+                               x1, aBlock: BlockRange(rows: rowBlock, columns: 0..<dimension),
+                               other, bBlock: BlockRange(rows: tileColumns, columns: 0..<dimension),
+                               transposeB: true)
+        }
     }
 
     private static func squaredNorms(_ x: Matrix) -> [Double] {

@@ -1,12 +1,31 @@
 import LinearAlgebra
 
-/// The NNGP/NTK recursion of theory.md §1 for one architecture.
+/// The kernels a computation writes (any subset of the four).
+public struct KernelKinds: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    public static let nngp = KernelKinds(rawValue: 1)
+    public static let ntk = KernelKinds(rawValue: 2)
+    public static let head = KernelKinds(rawValue: 4)
+    public static let body = KernelKinds(rawValue: 8)
+    public static let all: KernelKinds = [.nngp, .ntk, .head, .body]
+
+    /// The kinds in the fixed order nngp, ntk, head, body, with their names.
+    public static let ordered: [(kind: KernelKinds, name: String)] = [(.nngp, "nngp"), (.ntk, "ntk"), (.head, "head"), (.body, "body")]
+
+    public var names: [String] { Self.ordered.filter { contains($0.kind) }.map(\.name) }
+}
+
+/// The NNGP/NTK recursion of theory.md §1 for one architecture (a convolutional architecture
+/// is dispatched to `ConvolutionalKernels`).
 ///
 /// Every pair (x_i, x_j) runs through all layers on its own once the per-point variances q^l are
 /// known, so the recursion works row by row in cache-sized buffers, in parallel, and writes only
 /// the readouts that were asked for: a depth sweep costs one pass to the deepest depth. A
 /// symmetric call (X2 omitted) computes the upper triangle, uses the exact diagonal maps on
-/// the diagonal, and mirrors the result.
+/// the diagonal, and mirrors the result. Any block of rows computed alone is bit-identical to
+/// those rows of the whole matrix (see `RowRecursion`).
 public struct KernelRecursion: Sendable {
     public let architecture: Architecture
     public let quadrature: QuadratureRule
@@ -27,51 +46,104 @@ public struct KernelRecursion: Sendable {
     /// The kernels at every depth in `depths` (`architecture.depth` is ignored), in that order,
     /// from one pass through the layers.
     public func kernels(_ x1: Matrix, _ x2: Matrix? = nil, depths: [Int]) throws -> [NetworkKernels] {
-        try validate(x1, x2, depths: depths)
-        let readoutDepths = Array(Set(depths)).sorted()
-        let geometry = InputGeometry(x1: x1, x2: x2)
-        let layers = LayerRecursion(architecture, inputDimension: x1.columns)
-        let deepest = readoutDepths.last!
-        let diagonal1 = DiagonalRecursion(squaredNorms: geometry.squaredNorms1, depth: deepest,
-                                          layers: layers, dual: dual)
-        let diagonal2 = geometry.isSymmetric ? diagonal1
-            : DiagonalRecursion(squaredNorms: geometry.squaredNorms2, depth: deepest, layers: layers, dual: dual)
+        try kernels(x1, x2, depths: depths, rows: 0..<x1.rows)
+    }
 
-        let (n1, n2) = (geometry.count1, geometry.count2)
-        let perDepth = layers.headIsNNGP ? 3 : 4   // nngp, ntk, body (and head)
-        var overflowDepth = [Int](repeating: 0, count: n1)
-        let outputs = Matrix.producing(perDepth * readoutDepths.count, rows: n1, columns: n2) { pointers in
-            overflowDepth.withUnsafeMutableBufferPointer { overflow in
-                let recursion = RowRecursion(geometry: geometry, layers: layers, dual: dual,
-                                             diagonal1: diagonal1, diagonal2: diagonal2,
-                                             readoutDepths: readoutDepths, deepest: deepest,
-                                             outputs: pointers.map(SharedPointer.init), overflow: .init(overflow.baseAddress!))
-                // All work on the workers: OpenBLAS single-threaded inside them, so that no BLAS
-                // thread spins for work beside them.
-                BLASBackend.withThreadCount(1) {
-                    ParallelLoop.forEachChunk(count: n1, cost: { Double(geometry.isSymmetric ? n2 - $0 : n2) }) {
-                        recursion.run(rows: $0)
-                    }
+    /// Rows `rows` (all columns) of each kernel at every depth in `depths`: a
+    /// rows.count × (X2 rows) matrix per kernel, bit-identical to those rows of the whole call.
+    public func kernels(_ x1: Matrix, _ x2: Matrix? = nil, depths: [Int], rows: Range<Int>) throws -> [NetworkKernels] {
+        try validate(x1, x2, depths: depths, rows: rows)
+        let readoutDepths = Array(Set(depths)).sorted()
+        if architecture.convolution != nil {
+            let byDepth = try convolutionalKernels(x1, x2, depths: readoutDepths, rows: rows)
+            return depths.map { byDepth[$0]! }
+        }
+        let headIsNNGP = LayerRecursion(architecture, inputDimension: x1.columns).headIsNNGP
+        let kinds: KernelKinds = headIsNNGP ? [.nngp, .ntk, .body] : .all
+        let width = x2?.rows ?? x1.rows
+        let perDepth = kinds.names.count
+        let outputs = try Matrix.producing(perDepth * readoutDepths.count, rows: rows.count, columns: width) { pointers in
+            try compute(x1, x2, depths: readoutDepths, kinds: kinds, rows: rows) { depthIndex, kind in
+                let slot = KernelKinds.ordered.filter { kinds.contains($0.kind) }.firstIndex { $0.kind == kind }!
+                return pointers[perDepth * depthIndex + slot]
+            }
+        }
+        let byDepth = Dictionary(uniqueKeysWithValues: readoutDepths.enumerated().map { k, depth in
+            let base = perDepth * k
+            // Slots in the order nngp, ntk, (head,) body.
+            return (depth, NetworkKernels(depth: depth, nngp: outputs[base], ntk: outputs[base + 1],
+                                          head: headIsNNGP ? outputs[base] : outputs[base + 2],
+                                          body: outputs[base + perDepth - 1]))
+        })
+        return depths.map { byDepth[$0]! }
+    }
+
+    /// Computes rows `rows` of the kernels `kinds` at the sorted, distinct `depths` into storage
+    /// the caller provides: `storage(depthIndex, kind)` is a row-major rows.count × (X2 rows)
+    /// buffer (uninitialized is fine: every entry is written). Throws before any work if the
+    /// inputs cannot be used, and after it if a kernel overflowed.
+    public func compute(_ x1: Matrix, _ x2: Matrix?, depths: [Int], kinds: KernelKinds, rows: Range<Int>,
+                        storage: (Int, KernelKinds) throws -> UnsafeMutablePointer<Double>) throws {
+        try validate(x1, x2, depths: depths, rows: rows)
+        precondition(depths == Array(Set(depths)).sorted(), "depths must be sorted and distinct")
+        if architecture.convolution != nil {
+            let byDepth = try convolutionalKernels(x1, x2, depths: depths, rows: rows)
+            for (k, depth) in depths.enumerated() {
+                let kernels = byDepth[depth]!
+                for (kind, matrix) in [(KernelKinds.nngp, kernels.nngp), (.ntk, kernels.ntk), (.head, kernels.head),
+                                       (.body, kernels.body)] where kinds.contains(kind) {
+                    let target = try storage(k, kind)
+                    matrix.withUnsafeBufferPointer { target.update(from: $0.baseAddress!, count: $0.count) }
                 }
             }
-            if geometry.isSymmetric {
-                for pointer in pointers { Matrix.mirrorUpperTriangle(pointer, size: n1) }
+            return
+        }
+        let geometry = InputGeometry(x1: x1, x2: x2)
+        let layers = LayerRecursion(architecture, inputDimension: x1.columns)
+        let deepest = depths.last!
+        let diagonal1 = DiagonalRecursion(squaredNorms: geometry.squaredNorms1, depth: deepest, layers: layers, dual: dual)
+        let diagonal2 = geometry.isSymmetric ? diagonal1
+            : DiagonalRecursion(squaredNorms: geometry.squaredNorms2, depth: deepest, layers: layers, dual: dual)
+        let (n1, n2) = (geometry.count1, geometry.count2)
+        var bases: [[UnsafeMutablePointer<Double>?]] = []
+        for k in depths.indices {
+            bases.append(try KernelKinds.ordered.map { kinds.contains($0.kind) ? try storage(k, $0.kind) : nil })
+        }
+        let destination = KernelDestination(bases: bases, firstRow: rows.lowerBound, rowStride: n2, firstColumn: 0, columnStride: 1)
+        var overflowDepth = [Int](repeating: 0, count: n1)
+        overflowDepth.withUnsafeMutableBufferPointer { overflow in
+            let recursion = RowRecursion(geometry: geometry, layers: layers, dual: dual,
+                                         diagonal1: diagonal1, diagonal2: diagonal2,
+                                         readoutDepths: depths, deepest: deepest, overflow: .init(overflow.baseAddress!))
+            // All work on the workers: OpenBLAS single-threaded inside them, so that no BLAS
+            // thread spins for work beside them.
+            BLASBackend.withThreadCount(1) {
+                RowPlan(recursion: recursion, rows: rows).run(into: destination)
             }
+        }
+        if geometry.isSymmetric && rows == 0..<n1 {
+            for pointer in bases.joined().compactMap({ $0 }) { Matrix.mirrorUpperTriangle(pointer, size: n1) }
         }
         if let depth = overflowDepth.filter({ $0 > 0 }).min() {
             throw KernelInputError.nonFiniteKernel(
                 depth: depth, hint: "reduce --w-std, --b-std or the input scale, or the depth")
         }
-        let byDepth = Dictionary(uniqueKeysWithValues: readoutDepths.enumerated().map { k, depth in
-            let base = perDepth * k
-            return (depth, NetworkKernels(depth: depth, nngp: outputs[base], ntk: outputs[base + 1],
-                                          head: layers.headIsNNGP ? outputs[base] : outputs[base + 3],
-                                          body: outputs[base + 2]))
-        })
-        return depths.map { byDepth[$0]! }
     }
 
-    private func validate(_ x1: Matrix, _ x2: Matrix?, depths: [Int]) throws {
+    /// Rows `rows` of the convolutional kernels (`ConvolutionalKernels`) at the sorted, distinct
+    /// `depths`. The engine computes whole matrices; a row range is cut from the whole symmetric
+    /// matrix (so that its diagonal stays exact), or computed directly for a cross kernel.
+    private func convolutionalKernels(_ x1: Matrix, _ x2: Matrix?, depths: [Int], rows: Range<Int>) throws -> [Int: NetworkKernels] {
+        let engine = ConvolutionalKernels(architecture, architecture.convolution!, quadrature: quadrature)
+        if rows == 0..<x1.rows { return try engine.kernels(x1, x2, readoutDepths: depths) }
+        guard let x2 else {
+            return try engine.kernels(x1, nil, readoutDepths: depths)
+                .mapValues { $0.block(rows: rows, columns: 0..<x1.rows) }
+        }
+        return try engine.kernels(x1.rows(rows), x2, readoutDepths: depths)
+    }
+
+    private func validate(_ x1: Matrix, _ x2: Matrix?, depths: [Int], rows: Range<Int>) throws {
         guard !depths.isEmpty, depths.allSatisfy({ $0 >= 1 }) else { throw KernelInputError.invalidDepths(depths) }
         for (name, x) in [("X1", x1), ("X2", x2)] {
             guard let x else { continue }
@@ -84,6 +156,75 @@ public struct KernelRecursion: Sendable {
         if let x2, x2.columns != x1.columns {
             throw KernelInputError.dimensionMismatch(firstSet: "X1", firstDimension: x1.columns,
                                                      secondSet: "X2", secondDimension: x2.columns)
+        }
+        guard rows.lowerBound >= 0, rows.upperBound <= x1.rows, !rows.isEmpty else {
+            throw KernelInputError.invalidRows(rows, count: x1.rows)
+        }
+    }
+}
+
+/// The work of one request, split into row blocks run on all cores:
+/// - the rows asked for, each from its natural segment start (in a symmetric call, the
+///   diagonal rounded down to a lane), writing the columns from the diagonal on;
+/// - in a symmetric call for part of the rows, the entries left of the diagonal: (i, j) with
+///   j < i is the mirror of (j, i), computed as row j would compute it in the whole call
+///   (row j's segment cut to the lane-aligned columns of the request) and written transposed;
+///   inside the requested rows they are copied from the rows already computed.
+struct RowPlan {
+    let recursion: RowRecursion
+    let rows: Range<Int>
+
+    func run(into destination: KernelDestination) {
+        let geometry = recursion.geometry
+        let (n1, n2) = (geometry.count1, geometry.count2)
+        let perBlock = RowRecursion.rowsPerProduct
+        let blocks = (rows.lowerBound / perBlock)..<((rows.upperBound - 1) / perBlock + 1)
+        let symmetric = geometry.isSymmetric
+        let own = RowRecursion.Segments(from: 0, to: n2, writeFrom: 0, writeTo: n2)
+        let requested = rows
+        ParallelLoop.forEachChunk(count: blocks.count, cost: { Double(symmetric ? n2 - (blocks.lowerBound + $0) * perBlock : n2) }) {
+            for b in $0 {
+                let block = blocks.lowerBound + b
+                let blockRows = max(block * perBlock, requested.lowerBound)..<min((block + 1) * perBlock, requested.upperBound)
+                recursion.run(block: block, rows: blockRows, segments: own, into: destination)
+            }
+        }
+        guard symmetric, rows != 0..<n1 else { return }
+        // Inside the requested rows: (i, j), rows.lowerBound ≤ j < i, from row j's computation.
+        let lane = RowRecursion.lane
+        let copy = SharedDestination(destination)
+        ParallelLoop.forEachChunk(count: rows.count) {
+            for offset in $0 {
+                let i = requested.lowerBound + offset
+                for j in requested.lowerBound..<i { copy.copyMirror(row: i, column: j) }
+            }
+        }
+        // Left of the requested rows: (i, j), j < rows.lowerBound, from row j cut to the columns.
+        guard rows.lowerBound > 0 else { return }
+        let columns = RowRecursion.Segments(from: rows.lowerBound / lane * lane,
+                                            to: min(n2, (rows.upperBound + lane - 1) / lane * lane),
+                                            writeFrom: rows.lowerBound, writeTo: rows.upperBound)
+        let transposed = destination.transposed
+        let earlier = 0..<((rows.lowerBound - 1) / perBlock + 1)
+        ParallelLoop.forEachChunk(count: earlier.count) {
+            for block in $0 {
+                let blockRows = (block * perBlock)..<min((block + 1) * perBlock, rows.lowerBound)
+                recursion.run(block: block, rows: blockRows, segments: columns, into: transposed)
+            }
+        }
+    }
+}
+
+/// The destination, for copying mirrored entries inside a block of rows.
+private struct SharedDestination: @unchecked Sendable {
+    let destination: KernelDestination
+    init(_ destination: KernelDestination) { self.destination = destination }
+
+    func copyMirror(row i: Int, column j: Int) {
+        let d = destination
+        for base in d.bases.joined().compactMap({ $0 }) {
+            base[(i - d.firstRow) * d.rowStride + (j - d.firstColumn) * d.columnStride] =
+                base[(j - d.firstRow) * d.rowStride + (i - d.firstColumn) * d.columnStride]
         }
     }
 }

@@ -51,6 +51,7 @@ public enum KernelInputError: Error, CustomStringConvertible, Equatable {
     case nonFiniteInput(set: String, row: Int, column: Int)
     case invalidDepths([Int])
     case nonFiniteKernel(depth: Int, hint: String)
+    case invalidRows(Range<Int>, count: Int)
 
     public var description: String {
         switch self {
@@ -66,6 +67,8 @@ public enum KernelInputError: Error, CustomStringConvertible, Equatable {
             return "depths must be at least 1, got \(depths.map(String.init).joined(separator: ","))"
         case let .nonFiniteKernel(depth, hint):
             return "the kernel at depth \(depth) overflowed to a non-finite value; \(hint)"
+        case let .invalidRows(rows, count):
+            return "rows \(rows.lowerBound)..<\(rows.upperBound) are not a non-empty range within the \(count) points of X1"
         }
     }
 }

@@ -1,7 +1,34 @@
 import LinearAlgebra
 
-/// The recursion of `LayerRecursion` run for the pairs of whole rows (x_i, X2), through every
+/// Where the readouts go: per readout depth, one optional pointer per kernel kind (nngp, ntk,
+/// head, body; nil = not asked for). Entry (i, j) of a kernel is stored at
+/// `base + (i − firstRow)·rowStride + (j − firstColumn)·columnStride`, so a block of rows, or a
+/// transposed block, can be written in place.
+struct KernelDestination: @unchecked Sendable {
+    let bases: [[UnsafeMutablePointer<Double>?]]
+    let firstRow: Int
+    let rowStride: Int
+    let firstColumn: Int
+    let columnStride: Int
+
+    /// The transposed view: entry (i, j) goes where (j, i) would.
+    var transposed: KernelDestination {
+        KernelDestination(bases: bases, firstRow: firstColumn, rowStride: columnStride,
+                          firstColumn: firstRow, columnStride: rowStride)
+    }
+}
+
+/// The recursion of `LayerRecursion` run for pairs (x_i, x_j) of row segments, through every
 /// layer, in buffers that stay in cache.
+///
+/// Every entry is computed the same way whichever rows or columns are asked for, so that a
+/// block of rows is bit-identical to those rows of the whole matrix:
+/// - inner products come from one BLAS call per tile keyed to absolute indices (rows
+///   32m…32m+31, columns 256t…256t+255, from column 32m on in a symmetric call), whatever the
+///   request;
+/// - a row's segment starts at a multiple of 4 (at ⌊i/4⌋·4 in a symmetric call) and ends at a
+///   multiple of 4 or at the last column, so each column falls in the same 4-wide vector lane
+///   or scalar tail of the dual maps.
 struct RowRecursion: Sendable {
     let geometry: InputGeometry
     let layers: LayerRecursion
@@ -10,41 +37,61 @@ struct RowRecursion: Sendable {
     let diagonal2: DiagonalRecursion
     let readoutDepths: [Int]
     let deepest: Int
-    /// Per readout depth: nngp, ntk, body (and head in standard parameterization).
-    let outputs: [SharedPointer<Double>]
-    /// Per row: the first depth whose readout was not finite (0 if none).
+    /// Per row of X1: the first depth whose readout was not finite (0 if none).
     let overflow: SharedPointer<Int>
 
-    /// Rows whose inner products one BLAS call computes.
+    /// Rows whose inner products one BLAS call computes, and its columns.
     static let rowsPerProduct = 32
+    static let columnsPerProduct = 256
+    /// Segment starts and ends are multiples of this (the dual maps' vector width).
+    static let lane = 4
 
-    /// Runs the rows in `rows`, with buffers reused from row to row: the inner products of up to
-    /// `rowsPerProduct` rows at a time (one BLAS call), and the row's recursion state.
-    func run(rows: Range<Int>) {
-        let width = geometry.count2
+    /// The columns a row's recursion covers and those it writes, for `rows` of one block.
+    struct Segments: Sendable {
+        /// Columns computed: [max(natural start, from), to).
+        let from: Int
+        let to: Int
+        /// Columns written: [max(natural first written column, writeFrom), writeTo).
+        let writeFrom: Int
+        let writeTo: Int
+    }
+
+    var width: Int { geometry.count2 }
+
+    /// The first column row i computes in a whole-matrix call (symmetric: from the diagonal,
+    /// rounded down to a lane boundary).
+    func naturalStart(_ i: Int) -> Int { geometry.isSymmetric ? i / Self.lane * Self.lane : 0 }
+
+    /// Runs the rows `rows` (all within the product block `block`) into `destination`.
+    func run(block: Int, rows: Range<Int>, segments: Segments, into destination: KernelDestination) {
         let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 6 * width)
         defer { scratch.deallocate() }
-        var products = Matrix(rows: min(rows.count, Self.rowsPerProduct), columns: width)
-        for blockStart in stride(from: rows.lowerBound, to: rows.upperBound, by: Self.rowsPerProduct) {
-            let block = blockStart..<min(rows.upperBound, blockStart + Self.rowsPerProduct)
-            let firstColumn = geometry.isSymmetric ? blockStart : 0
-            geometry.innerProducts(rows: block, firstColumn: firstColumn, into: &products)
-            products.withUnsafeBufferPointer { g in
-                for i in block {
-                    let start = geometry.isSymmetric ? i : 0
-                    let row = g.baseAddress! + (i - blockStart) * width + (start - firstColumn)
-                    run(row: i, innerProducts: row, scratch: scratch, width: width)
-                }
+        let blockRows = (block * Self.rowsPerProduct)..<min(geometry.count1, (block + 1) * Self.rowsPerProduct)
+        var products = Matrix(rows: blockRows.count, columns: width)
+        let firstNeeded = max(naturalStart(rows.lowerBound), segments.from)
+        guard firstNeeded < segments.to else { return }
+        geometry.innerProducts(rowBlock: blockRows, columns: firstNeeded..<segments.to,
+                               tileWidth: Self.columnsPerProduct, into: &products)
+        products.withUnsafeBufferPointer { g in
+            for i in rows {
+                let start = max(naturalStart(i), segments.from)
+                guard start < segments.to else { continue }
+                let row = g.baseAddress! + (i - blockRows.lowerBound) * width + start
+                let written = max(geometry.isSymmetric ? i : 0, segments.writeFrom)..<segments.writeTo
+                run(row: i, innerProducts: row, start: start, end: segments.to, written: written,
+                    scratch: scratch, destination: destination)
             }
         }
     }
 
-    private func run(row i: Int, innerProducts: UnsafePointer<Double>, scratch: UnsafeMutablePointer<Double>, width: Int) {
-        let start = geometry.isSymmetric ? i : 0
-        let count = width - start
+    private func run(row i: Int, innerProducts: UnsafePointer<Double>, start: Int, end: Int, written: Range<Int>,
+                     scratch: UnsafeMutablePointer<Double>, destination: KernelDestination) {
+        let count = end - start
         let sigma = scratch, theta = scratch + width, hat = scratch + 2 * width, dot = scratch + 3 * width
         var det = scratch + 4 * width, nextDet = scratch + 5 * width
-        loadFirstLayer(row: i, innerProducts: innerProducts, start: start, count: count,
+        // The diagonal pair's place in the segment, if it is in it.
+        let diagonal = geometry.isSymmetric && start <= i && i < end ? i - start : nil
+        loadFirstLayer(row: i, innerProducts: innerProducts, start: start, count: count, diagonal: diagonal,
                        sigma: sigma, theta: theta, determinant: dual.carriesDeterminant ? det : nil)
         var readout = 0
         for l in 1...deepest {
@@ -58,14 +105,18 @@ struct RowRecursion: Sendable {
                                weightVariance: layers.weightVariance, biasVariance: layers.biasVariance)
                 }
             }
-            if geometry.isSymmetric {
+            if let k = diagonal {
                 // The exact diagonal maps, the same values that produced q^{l+1}.
-                hat[0] = diagonal1.hat[l - 1][i]
-                dot[0] = diagonal1.dot[l - 1][i]
-                if carry { nextDet[0] = 0 }
+                hat[k] = diagonal1.hat[l - 1][i]
+                dot[k] = diagonal1.dot[l - 1][i]
+                if carry { nextDet[k] = 0 }
             }
             if readout < readoutDepths.count && readoutDepths[readout] == l {
-                writeReadout(index: readout, depth: l, row: i, start: start, count: count, hat: hat, dot: dot, theta: theta)
+                let columns = max(written.lowerBound, start)..<min(written.upperBound, end)
+                if !columns.isEmpty {
+                    writeReadout(index: readout, depth: l, row: i, columns: columns, segmentStart: start,
+                                 hat: hat, dot: dot, theta: theta, destination: destination)
+                }
                 readout += 1
             }
             if l < deepest {
@@ -80,7 +131,7 @@ struct RowRecursion: Sendable {
     }
 
     /// Σ¹, Θ¹ and (for the ABReLU family) det¹ of the row segment.
-    private func loadFirstLayer(row i: Int, innerProducts g: UnsafePointer<Double>, start: Int, count: Int,
+    private func loadFirstLayer(row i: Int, innerProducts g: UnsafePointer<Double>, start: Int, count: Int, diagonal: Int?,
                                 sigma: UnsafeMutablePointer<Double>, theta: UnsafeMutablePointer<Double>,
                                 determinant: UnsafeMutablePointer<Double>?) {
         let q1 = diagonal1.variance[0][i]
@@ -88,10 +139,10 @@ struct RowRecursion: Sendable {
             sigma[k] = layers.firstCovariance(innerProduct: g[k])
             theta[k] = layers.firstTangent(innerProduct: g[k], covariance: sigma[k])
         }
-        if geometry.isSymmetric {
+        if let k = diagonal {
             // The diagonal pair takes the exact variance, and det = 0.
-            sigma[0] = q1
-            theta[0] = layers.firstTangent(innerProduct: geometry.squaredNorms1[i], covariance: q1)
+            sigma[k] = q1
+            theta[k] = layers.firstTangent(innerProduct: geometry.squaredNorms1[i], covariance: q1)
         }
         guard let determinant else { return }
         diagonal2.variance[0].withUnsafeBufferPointer { q2 in
@@ -104,24 +155,28 @@ struct RowRecursion: Sendable {
         }
     }
 
-    private func writeReadout(index: Int, depth: Int, row i: Int, start: Int, count: Int,
+    /// Writes the readouts of columns `columns` of row i (the segment starts at `segmentStart`)
+    /// for every kernel kind the destination asks for.
+    private func writeReadout(index: Int, depth: Int, row i: Int, columns: Range<Int>, segmentStart: Int,
                               hat: UnsafeMutablePointer<Double>, dot: UnsafeMutablePointer<Double>,
-                              theta: UnsafeMutablePointer<Double>) {
-        let perDepth = layers.headIsNNGP ? 3 : 4
-        let offset = i * geometry.count2 + start
-        let nngp = outputs[perDepth * index].base + offset
-        let ntk = outputs[perDepth * index + 1].base + offset
-        let body = outputs[perDepth * index + 2].base + offset
-        let head = layers.headIsNNGP ? nngp : outputs[perDepth * index + 3].base + offset
+                              theta: UnsafeMutablePointer<Double>, destination: KernelDestination) {
+        let bases = destination.bases[index]
+        let offset = (i - destination.firstRow) * destination.rowStride
+        let stride = destination.columnStride
+        func target(_ kind: Int) -> UnsafeMutablePointer<Double>? {
+            bases[kind].map { $0 + offset + (columns.lowerBound - destination.firstColumn) * stride }
+        }
+        let (nngp, ntk, head, body) = (target(0), target(1), target(2), target(3))
+        let k0 = columns.lowerBound - segmentStart
         var finite = true
-        for k in 0..<count {
-            let n = layers.readoutWeightVariance * hat[k] + layers.readoutBiasVariance
-            let b = layers.readoutWeightVariance * dot[k] * theta[k]
-            let h = layers.headKernel(hat: hat[k], nngp: n)
-            nngp[k] = n
-            body[k] = b
-            head[k] = h
-            ntk[k] = h + b
+        for k in 0..<columns.count {
+            let n = layers.readoutWeightVariance * hat[k0 + k] + layers.readoutBiasVariance
+            let b = layers.readoutWeightVariance * dot[k0 + k] * theta[k0 + k]
+            let h = layers.headKernel(hat: hat[k0 + k], nngp: n)
+            nngp?[k * stride] = n
+            body?[k * stride] = b
+            head?[k * stride] = h
+            ntk?[k * stride] = h + b
             finite = finite && (h + b).isFinite && n.isFinite
         }
         if !finite && overflow.base[i] == 0 { overflow.base[i] = depth }

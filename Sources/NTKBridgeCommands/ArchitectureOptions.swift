@@ -33,6 +33,22 @@ struct ArchitectureOptions: ParsableArguments {
                                valueName: "rule"))
     var quadrature: String = "trapezoid"
 
+    @Option(help: ArgumentHelp("A convolutional network with KxK filters (odd K; absent: fully connected). "
+                               + "Needs --image.", valueName: "KxK"))
+    var conv: String?
+
+    @Option(help: ArgumentHelp("The input image shape: each input row is one image flattened row-major in H×W×C "
+                               + "order (NHWC), H·W·C values. Only with --conv.", valueName: "HxWxC"))
+    var image: String?
+
+    @Option(help: ArgumentHelp("Convolution padding: same (zeros beyond the border, default) or circular. Only with --conv.",
+                               valueName: "same|circular"))
+    var padding: String?
+
+    @Option(help: ArgumentHelp("Readout of a convolutional network: flatten (default) or gap (global average pooling). "
+                               + "Only with --conv.", valueName: "flatten|gap"))
+    var readout: String?
+
     func validate() throws {
         try FlagBounds.require(width, atLeast: 1, "--width")
     }
@@ -40,13 +56,65 @@ struct ArchitectureOptions: ParsableArguments {
     /// The architecture at `depth`, or a ValidationError naming the flag.
     func architecture(depth: Int) throws -> Architecture {
         guard givenActivation != nil else { throw ValidationError("--activation is required: \(Activation.acceptedNames)") }
+        let convolution = try parsedConvolution()
         do {
             return try Architecture(depth: depth, activation: Activation(parsing: activation), weightStd: weightStd,
                                     biasStd: biasStd, readoutWeightStd: readoutWeightStd, readoutBiasStd: readoutBiasStd,
-                                    parameterization: parsedParameterization())
+                                    parameterization: parsedParameterization(), convolution: convolution)
         } catch let error as ArchitectureError {
             throw ValidationError(error.commandLineDescription)
+        } catch is ConvolutionError {
+            throw ValidationError("--conv: convolutional networks are implemented in NTK parameterization only; "
+                                  + "drop --parameterization \(parameterization)")
         }
+    }
+
+    /// The convolution of `--conv`, `--image`, `--padding`, `--readout`, or nil (fully connected).
+    /// `--image` without `--conv` is refused rather than ignored: a fully connected network reads
+    /// rows as flat vectors, so an image shape there would silently mean nothing.
+    func parsedConvolution() throws -> Convolution? {
+        guard let conv else {
+            for (flag, value) in [("--image", image), ("--padding", padding), ("--readout", readout)] where value != nil {
+                throw ValidationError("\(flag) describes a convolutional network and needs --conv KxK "
+                                      + "(omit \(flag) for a fully connected network)")
+            }
+            return nil
+        }
+        let filter = conv.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+        guard filter.count == 2, let kh = filter[0], let kw = filter[1], kh >= 1, kw >= 1, kh % 2 == 1, kw % 2 == 1 else {
+            throw ValidationError("--conv must be KxK with odd K ≥ 1 (for example 3x3), got '\(conv)'")
+        }
+        guard let image else {
+            throw ValidationError("--conv needs --image HxWxC, the shape of each input image (rows flattened row-major, NHWC)")
+        }
+        let shape = image.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+        guard shape.count == 3, let h = shape[0], let w = shape[1], let c = shape[2], h >= 1, w >= 1, c >= 1 else {
+            throw ValidationError("--image must be HxWxC with H, W, C ≥ 1 (for example 28x28x1), got '\(image)'")
+        }
+        guard let pad = Convolution.Padding(rawValue: padding ?? "same") else {
+            throw ValidationError("--padding must be same or circular, got '\(padding!)'")
+        }
+        guard let out = Convolution.Readout(rawValue: readout ?? "flatten") else {
+            throw ValidationError("--readout must be flatten or gap, got '\(readout!)'")
+        }
+        do {
+            return try Convolution(filterHeight: kh, filterWidth: kw, imageHeight: h, imageWidth: w, channels: c,
+                                   padding: pad, readout: out)
+        } catch let error as ConvolutionError {
+            throw ValidationError("--conv/--image: \(error.description)")
+        }
+    }
+
+    /// Refuses input rows that are not --image images (for a convolutional network).
+    func checkInputDimension(_ columns: Int, of source: String) throws {
+        guard let convolution = try parsedConvolution(), columns != convolution.inputDimension else { return }
+        throw CommandFailure("--image \(image!) expects rows of H·W·C = \(convolution.inputDimension) values, but \(source) "
+                             + "has \(columns) per row")
+    }
+
+    /// The convolution flags, for matching a resumed run ("-" for a fully connected network).
+    var convolutionConfiguration: String {
+        "conv=\(conv ?? "-") image=\(image ?? "-") padding=\(padding ?? "-") readout=\(readout ?? "-")"
     }
 
     private func parsedParameterization() throws -> Parameterization {

@@ -91,6 +91,8 @@ struct ClosenessCommand: ParsableCommand {
     @Flag(name: .customLong("no-figures"), help: "Skip the gnuplot figures.")
     var noFigures = false
 
+    @OptionGroup var sharding: ShardOptions
+
     func validate() throws {
         try FlagBounds.require(trainTasks, atLeast: 1, "--train-tasks")
         try FlagBounds.require(testTasks, atLeast: 1, "--test-tasks")
@@ -101,6 +103,7 @@ struct ClosenessCommand: ParsableCommand {
     }
 
     func run() throws {
+        let shard = try sharding.parsed()
         guard (family == nil) != (tasks == nil) else {
             throw ValidationError("give exactly one of --family F (a task set drawn per seed) and --tasks T.json (one task set)")
         }
@@ -114,6 +117,11 @@ struct ClosenessCommand: ParsableCommand {
         }
         let settings = try sweepSettings(trainTaskCount: fixedTasks?.train.count ?? trainTasks)
         let taskFamily = try family.map { try familyOptions.family(named: $0) }
+        if network.conv != nil {
+            let dimension = try fixedTasks?.inputDimension
+                ?? taskFamily!.tasks(trainTasks: 1, testTasks: 1, support: 1, query: 1, seed: seed).inputDimension
+            try network.checkInputDimension(dimension, of: tasks.map { "--tasks \($0)" } ?? "--family \(family!)")
+        }
         try RunGuards.refuseCollisions(inputs: (familyOptions.data.map { [("--data", $0)] } ?? []) + (tasks.map { [("--tasks", $0)] } ?? []),
                                        outputs: RunGuards.folderOutputs("--out", out, files: ["closeness.csv", "summary.csv",
                                                                                               "rates.csv", "local_slopes.csv"]))
@@ -132,12 +140,26 @@ struct ClosenessCommand: ParsableCommand {
         let configuration = SweepSettings(text: try configurationDescription(settings))
         let comments = Provenance.comments(commandLine: CommandLine.arguments, seeds: "\(seed)…\(seedValues.last!)",
                                            configuration: configuration.text)
+        let rowsPerDepth = settings.innerTimes.count * settings.headCorrelations.count * settings.methods.count
+        if let shard {
+            guard Set(settings.depths).count == settings.depths.count else {
+                throw ValidationError("--depths: a sharded sweep needs each depth once, got \(depths)")
+            }
+            try claimShardFolder(shardManifest(shard, configuration: configuration.text, rowsPerDepth: rowsPerDepth,
+                                               lastSeed: seedValues.last!),
+                                 folder: out, table: "closeness.csv")
+        }
         var table = try ResumableTable.open(tablePath, columns: ClosenessReport.columns, settings: configuration,
                                             comments: comments, mayChange: "--seed and --seeds")
-        let progress = ProgressReporter(label: "closeness", total: seeds * settings.depths.count)
+        // A shard computes the points p = seed index × #depths + depth index with p ≡ i (mod N).
+        let ownDepths = (0..<seeds).map { k in settings.depths.indices.filter { shard?.owns(k * settings.depths.count + $0) ?? true } }
+        let progress = ProgressReporter(label: "closeness", total: ownDepths.reduce(0) { $0 + $1.count })
         var failures: [Int: String] = [:]   // depth → the first failure met there
-        for s in seedValues {
-            if table.values(of: "seed").filter({ $0 == "\(s)" }).count == rowsPerSeed {
+        for (k, s) in seedValues.enumerated() {
+            var settings = settings
+            settings.depths = ownDepths[k].map { settings.depths[$0] }
+            if settings.depths.isEmpty { continue }
+            if table.values(of: "seed").filter({ $0 == "\(s)" }).count == settings.depths.count * rowsPerDepth {
                 progress.advance(by: settings.depths.count, note: "seed \(s) (already in \(tablePath))")
                 continue
             }
@@ -157,7 +179,24 @@ struct ClosenessCommand: ParsableCommand {
         for (depth, failure) in failures.sorted(by: { $0.key < $1.key }) {
             progress.note("depth \(depth): some distances are undefined (see the failure column of \(tablePath)): \(failure)")
         }
+        if let shard {
+            print("closeness: shard \(shard) complete → \(out); join the shards with `ntkbridge merge DIR… --out DIR`")
+            return
+        }
         try writeSummary(table: table, settings: settings, seeds: Set(seedValues), comments: comments)
+    }
+
+    /// The manifest of a shard: points enumerated seed by seed, depth by depth (the row order of
+    /// closeness.csv), and the figure title the merge needs.
+    private func shardManifest(_ shard: SweepShard, configuration: String, rowsPerDepth: Int, lastSeed: UInt64) -> ShardManifest {
+        ShardManifest(command: "closeness", shard: shard, points: seeds * depths.split(separator: ",").count,
+                      sweep: "seeds=\(seed)…\(lastSeed) depths=\(depths)", configuration: configuration,
+                      facts: ["setting": figureSetting, "seed-count": "\(seeds)", "first-seed": "\(seed)", "depths": depths,
+                              "rows-per-point": "\(rowsPerDepth)"])
+    }
+
+    var figureSetting: String {
+        "\(family ?? tasks!), \(network.activation), σ_w = \(String(format: "%.3g", network.weightStd)), σ_b = \(String(format: "%.3g", network.biasStd))"
     }
 
     private func writeSummary(table: CSVTable, settings: ClosenessSweepSettings, seeds wanted: Set<UInt64>, comments: [String]) throws {
@@ -166,7 +205,7 @@ struct ClosenessCommand: ParsableCommand {
         try ClosenessReport.summaryTable(summary, comments: comments).write(to: out + "/summary.csv")
         try ClosenessReport.ratesTable(summary, comments: comments).write(to: out + "/rates.csv")
         try ClosenessReport.localSlopesTable(summary, comments: comments).write(to: out + "/local_slopes.csv")
-        let setting = "\(family ?? tasks!), \(network.activation), σ_w = \(String(format: "%.3g", network.weightStd)), σ_b = \(String(format: "%.3g", network.biasStd))"
+        let setting = figureSetting
         if !noFigures {
             do {
                 try ClosenessReport.renderFigures(summary, in: out, setting: setting)
@@ -245,7 +284,7 @@ struct ClosenessCommand: ParsableCommand {
     private func configurationDescription(_ settings: ClosenessSweepSettings) throws -> String {
         let f = familyOptions
         return ((try tasks.map { ["tasks-content=\(try ContentHash.of(file: $0))"] } ?? []) + ["family=\(family ?? "-")", "dim=\(f.dim.map(String.init) ?? "-")", "outputs=\(f.outputs)", "features=\(f.features)",
-                "rank=\(f.rank)", "noise=\(f.noise)", "x-scale=\(f.xScale)", "data=\(f.data ?? "-")", "ways=\(f.ways)",
+                "rank=\(f.rank)", "noise=\(f.noise)", "x-scale=\(f.xScale)", "data=\(f.data.map { (try? ContentHash.of(file: $0)) ?? $0 } ?? "-")", "ways=\(f.ways)",
                 "test-class-fraction=\(f.testClassFraction)", "train-tasks=\(trainTasks)", "test-tasks=\(testTasks)",
                 "support=\(support)", "query=\(query)", "activation=\(settings.architecture.activation)", "w-std=\(network.weightStd)",
                 "b-std=\(network.biasStd)", "out-w-std=\(network.readoutWeightStd.map { "\($0)" } ?? "-")",
@@ -255,7 +294,8 @@ struct ClosenessCommand: ParsableCommand {
                 "test-adaptation=\(testAdaptation)", "meta-time=\(outerLoop.metaTime.map { "\($0)" } ?? "inf")",
                 "meta-rate=\(outerLoop.metaRate.map { "\($0)" } ?? "-")", "meta-steps=\(outerLoop.metaSteps.map(String.init) ?? "-")",
                 "diag-reg=\(outerLoop.diagonalRegularization)", "head-correlations=\(headCorrelations)", "mtl-data=\(mtlData)",
-                "new-head=\(newHead)", "methods=\(methods)"]).joined(separator: " ")
+                "new-head=\(newHead)", "methods=\(methods)"]
+            + (network.conv == nil ? [] : [network.convolutionConfiguration])).joined(separator: " ")
     }
 }
 

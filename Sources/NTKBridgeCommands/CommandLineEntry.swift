@@ -25,6 +25,13 @@ extension NTKBridge {
         Foundation.exit(0)
     }
 
+    /// The message and exit status of a refusal met while running a subcommand outside
+    /// `runCommandLine` (`ntkbridge-mpi`): library errors name flags, status `refusalStatus`.
+    public static func refusal(for error: Error) -> (message: String, status: Int32) {
+        let message = (error as? HyperparameterError).map { "Error: " + $0.commandLineDescription } ?? fullMessage(for: error)
+        return (message, exitCode(for: error) == .success ? 0 : refusalStatus)
+    }
+
     /// Prints a help or error message for `error` as `type` would, and exits (0 for a help or
     /// version request, `refusalStatus` otherwise).
     private static func finish(_ type: ParsableCommand.Type, _ error: Error) -> Never {

@@ -45,6 +45,8 @@ struct ConvergenceCommand: ParsableCommand {
     @Flag(name: .customLong("no-figures"), help: "Skip the gnuplot figures.")
     var noFigures = false
 
+    @OptionGroup var sharding: ShardOptions
+
     /// The tables written into --out (the figures are regenerated from them).
     static let outputFiles = ["convergence.csv", "summary.csv"]
         + ["prediction_error_vs_width", "kernel_error_vs_width", "mtl_anil_distance_vs_width"].flatMap { [$0 + ".png", $0 + ".svg"] }
@@ -54,6 +56,7 @@ struct ConvergenceCommand: ParsableCommand {
     }
 
     func run() throws {
+        let shard = try sharding.parsed()
         let widthList = try parsePositiveIntegers(widths, flag: "--widths")
         let methodList = try parseFiniteMethods(methods, flag: "--methods")
         if training.network.width != nil { throw ValidationError("--width: use --widths for a convergence study") }
@@ -63,7 +66,7 @@ struct ConvergenceCommand: ParsableCommand {
         guard !taskSet.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to predict") }
         let rows = Double(widthList.count) * Double(seeds) * Double(methodList.count + 1) * 6
         try RunGuards.refuseOversize(RunGuards.predictorEstimate(taskSet, depths: 1, deepest: training.depth)
-                                        + RunGuards.finiteEstimate(taskSet, width: widthList.max()!, depth: training.depth)
+                                        + RunGuards.finiteEstimate(taskSet, width: widthList.max()!, run: training)
                                         + .table(rows: rows, columns: 5),
                                      outputFolder: out, flags: RunGuards.taskFileFlags.merging([.width: "--widths"]) { $1 })
         let seedValues = seedList(first: seed, count: seeds)
@@ -78,12 +81,22 @@ struct ConvergenceCommand: ParsableCommand {
                                                 + (training.network.quadrature == "trapezoid" ? "" : " quadrature=\(training.network.quadrature)"))
         let comments = Provenance.comments(commandLine: CommandLine.arguments, seeds: "\(seed)…\(seedValues.last!)",
                                            configuration: configuration.text)
+        let setting = "\(training.network.activation), depth \(training.depth), \(taskSet.train.count) tasks"
+        if let shard {
+            // Points enumerated width by width, seed by seed: the row order of convergence.csv.
+            let manifest = ShardManifest(command: "convergence", shard: shard, points: widthList.count * seeds,
+                                         sweep: "widths=\(widths) seeds=\(seed)…\(seedValues.last!)", configuration: configuration.text,
+                                         facts: ["setting": setting, "seed-count": "\(seeds)", "first-seed": "\(seed)",
+                                                 "methods": methods, "analytic-mtl-vs-anil": csvCell(reference.mtlToANIL)])
+            try claimShardFolder(manifest, folder: out, table: "convergence.csv")
+        }
         var table = try ResumableTable.open(tablePath, columns: ConvergenceReport.columns, settings: configuration,
                                             comments: comments, mayChange: "--widths, --seed and --seeds")
         var done = ConvergenceReport.measurements(table, methods: methodList)
-        let progress = ProgressReporter(label: "convergence", total: widthList.count * seeds * methodList.count)
-        for width in widthList {
-            for s in seedValues {
+        let ownPoints = shard?.points(of: widthList.count * seeds).count ?? widthList.count * seeds
+        let progress = ProgressReporter(label: "convergence", total: ownPoints * methodList.count)
+        for (w, width) in widthList.enumerated() {
+            for (k, s) in seedValues.enumerated() where shard?.owns(w * seeds + k) ?? true {
                 if done.contains(where: { $0.width == width && $0.seed == s }) {
                     progress.advance(by: methodList.count, note: "width \(width), seed \(s) (already in \(tablePath))")
                     continue
@@ -98,10 +111,13 @@ struct ConvergenceCommand: ParsableCommand {
                 try table.write(to: tablePath)
             }
         }
+        if let shard {
+            print("convergence: shard \(shard) complete → \(out); join the shards with `ntkbridge merge DIR… --out DIR`")
+            return
+        }
         let wanted = done.filter { widthList.contains($0.width) && Set(seedValues).contains($0.seed) }
         let summary = ConvergenceSummary(wanted, analyticMTLToANIL: reference.mtlToANIL)
         try ConvergenceReport.summaryTable(summary, comments: comments).write(to: out + "/summary.csv")
-        let setting = "\(training.network.activation), depth \(training.depth), \(taskSet.train.count) tasks"
         if !noFigures {
             do { try ConvergenceReport.renderFigures(summary, in: out, setting: setting) } catch {
                 FileHandle.standardError.write(Data("convergence: figures skipped: \(error)\n".utf8))

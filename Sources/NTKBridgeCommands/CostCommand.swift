@@ -22,7 +22,9 @@ struct CostCommand: ParsableCommand {
             method's median best validation loss; a run that meets it at step 0 or never is reported as such, \
             with a warning. Writes DIR/curves.csv (every evaluation), DIR/runs.csv (one row per run), \
             DIR/cost.csv (per method: medians and ranges over repeats of wall and CPU time per step, passes and \
-            GFLOP per step, steps and seconds to the target) and DIR/validation_loss_vs_seconds.{png,svg,gp}.
+            GFLOP per step, steps and seconds to the target) and DIR/validation_loss_vs_seconds.{png,svg,gp}. \
+            With --shard i/N, only the runs (repeat r, method m) with r·M + m ≡ i (mod N) are trained, into \
+            DIR/curves.csv and DIR/shard_runs.csv; `ntkbridge merge` joins the shards and writes the rest.
             """)
 
     @Option(help: ArgumentHelp("The task file (test tasks need query labels).", valueName: "T.json"))
@@ -102,6 +104,8 @@ struct CostCommand: ParsableCommand {
     static let outputFiles = ["curves.csv", "runs.csv", "cost.csv", "validation_loss_vs_seconds.png",
                               "validation_loss_vs_seconds.svg", "validation_loss_vs_seconds.gp"]
 
+    @OptionGroup var sharding: ShardOptions
+
     func run() throws {
         let width = try training.network.finiteWidth()
         let methodList = try parseFiniteMethods(methods, flag: "--methods")
@@ -109,7 +113,7 @@ struct CostCommand: ParsableCommand {
         try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)],
                                        outputs: RunGuards.folderOutputs("--out", out, files: CostCommand.outputFiles))
         let file = try TaskSet(taskFile: tasks)
-        try RunGuards.refuseOversize(RunGuards.finiteEstimate(file, width: width, depth: training.depth)
+        try RunGuards.refuseOversize(RunGuards.finiteEstimate(file, width: width, run: training)
                                         .times(Double(methodList.count), .methods),
                                      outputFolder: out, flags: RunGuards.taskFileFlags)
         let validation = validationTasks ?? max(1, file.train.count / 5)
@@ -127,6 +131,13 @@ struct CostCommand: ParsableCommand {
                                   width: width, outerRateFraction: fraction, timeBudget: timeBudget ?? .infinity,
                                   evaluateEvery: evaluateEvery, cpuBudget: budgetClock == .cpu)
         let seeds = (0..<repeats).map { seed &+ UInt64($0) }
+        let configuration = "tasks=\(tasks) validation-tasks=\(validation) width=\(width) " + training.configuration
+        let setting = "width \(width), \(training.network.activation), depth \(training.depth), "
+            + "\(file.train.count - validation) + \(validation) tasks"
+        if let shard = try sharding.parsed() {
+            return try runShard(shard, study: study, methodList: methodList, seeds: seeds,
+                                configuration: configuration, setting: setting)
+        }
         let progress = ProgressReporter(label: "cost", total: methodList.count * repeats)
         var runs: [CostStudy.Run] = []
         for seed in seeds {
@@ -146,13 +157,10 @@ struct CostCommand: ParsableCommand {
         for warning in summary.warnings { FileHandle.standardError.write(Data("cost: warning: \(warning)\n".utf8)) }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let comments = Provenance.comments(commandLine: CommandLine.arguments, seeds: seeds.map(String.init).joined(separator: ","),
-                                           configuration: "tasks=\(tasks) validation-tasks=\(validation) width=\(width) "
-                                               + training.configuration)
+                                           configuration: configuration)
         try CostReport.curvesTable(runs, comments: comments).write(to: out + "/curves.csv")
         try CostReport.runsTable(summary, comments: comments).write(to: out + "/runs.csv")
         try CostReport.costTable(summary, comments: comments).write(to: out + "/cost.csv")
-        let setting = "width \(width), \(training.network.activation), depth \(training.depth), "
-            + "\(file.train.count - validation) + \(validation) tasks"
         if !noFigures {
             do { try CostReport.renderFigure(summary, in: out, setting: setting, cpuClock: budgetClock == .cpu) } catch {
                 FileHandle.standardError.write(Data("cost: figure skipped: \(error)\n".utf8))

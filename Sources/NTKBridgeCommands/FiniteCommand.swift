@@ -56,7 +56,7 @@ struct FiniteCommand: ParsableCommand {
         try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)], outputs: [("--out", out)] + (log.map { [("--log", $0)] } ?? []))
         let taskSet = try TaskSet(taskFile: tasks)
         guard !taskSet.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to predict") }
-        try RunGuards.refuseOversize(RunGuards.finiteEstimate(taskSet, width: width, depth: training.depth),
+        try RunGuards.refuseOversize(RunGuards.finiteEstimate(taskSet, width: width, run: training),
                                      outputFolder: RunGuards.folder(of: out), flags: RunGuards.taskFileFlags)
         var learner = try training.settings(trainTasks: taskSet.train.count)
             .learner(finiteMethod[0], tasks: taskSet, architecture: training.architecture(), width: width, seed: seed)

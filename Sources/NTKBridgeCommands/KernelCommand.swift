@@ -10,15 +10,19 @@ struct KernelCommand: ParsableCommand {
         commandName: "kernel",
         abstract: "Infinite-width NNGP, NTK, head (K) and body (Θ − K) kernels of a deep fully connected network.",
         discussion: """
-            Writes DIR/nngp.csv, DIR/ntk.csv, DIR/head.csv and DIR/body.csv (or .npy): comma-separated, \
-            no header, one row per --x1 point, one column per --x2 point (per --x1 point if --x2 is \
-            omitted), every value in shortest round-trip form. With --depths, one folder DIR/depth-<L> \
-            per depth, all from one pass through the layers.
-            Input files: one point per row, comma-separated numbers, no header; blank lines and lines \
-            starting with # are skipped.
+            Writes DIR/nngp.csv, DIR/ntk.csv, DIR/head.csv and DIR/body.csv (or .npy; --kernels picks \
+            which): comma-separated, no header, one row per --x1 point, one column per --x2 point (per \
+            --x1 point if --x2 is omitted), every value in shortest round-trip form. With --depths, one \
+            folder DIR/depth-<L> per depth, all from one pass through the layers.
+            Input files: .npy (float64 or float32, C or Fortran order; recognised by content) or text \
+            with one point per row, numbers separated by commas or blanks, no header; blank lines and \
+            lines starting with # are skipped.
+            Past memory: --memory-limit SIZE computes in blocks of rows written straight into the files; \
+            --rows a:b computes rows a..b-1 only (bit-identical to those rows of the whole matrix). \
+            Requests that do not fit in memory or on disk are refused before any work.
             """)
 
-    @Option(help: ArgumentHelp("Inputs X1, one point per row.", valueName: "A.csv"))
+    @Option(help: ArgumentHelp("Inputs X1, one point per row (.csv/.txt or .npy).", valueName: "A.csv"))
     var x1: String
 
     @Option(help: ArgumentHelp("Inputs X2 (default: X1, a symmetric kernel with exact diagonal).", valueName: "B.csv"))
@@ -35,6 +39,15 @@ struct KernelCommand: ParsableCommand {
     @Option(help: ArgumentHelp("csv or npy.", valueName: "format"))
     var format: String = "csv"
 
+    @Option(help: ArgumentHelp("Which kernels to compute and write: any of nngp,ntk,head,body.", valueName: "list"))
+    var kernels: String = "nngp,ntk,head,body"
+
+    @Option(help: ArgumentHelp("Only rows a..b-1 (0-based, b exclusive): a (b-a)×n matrix per kernel.", valueName: "a:b"))
+    var rows: String?
+
+    @Option(help: ArgumentHelp("Compute in blocks of rows within this much memory, e.g. 512MiB, 2GiB.", valueName: "SIZE"))
+    var memoryLimit: String?
+
     @Option(help: ArgumentHelp("Output folder (may be omitted with --timing).", valueName: "DIR"))
     var out: String?
 
@@ -49,6 +62,36 @@ struct KernelCommand: ParsableCommand {
         guard MatrixFileFormat(rawValue: format) != nil else {
             throw ValidationError("--format must be csv or npy, got '\(format)'")
         }
+        _ = try requestedKinds()
+        if let memoryLimit, ByteSize.parse(memoryLimit) == nil {
+            throw ValidationError("--memory-limit: '\(memoryLimit)' is not a size (e.g. 512MiB, 2GiB, 1.5GB)")
+        }
+    }
+
+    func requestedKinds() throws -> KernelKinds {
+        var kinds: KernelKinds = []
+        for name in kernels.split(separator: ",", omittingEmptySubsequences: false) {
+            let word = name.trimmingCharacters(in: .whitespaces).lowercased()
+            guard let kind = KernelKinds.ordered.first(where: { $0.name == word })?.kind else {
+                throw ValidationError("--kernels: '\(word)' is not a kernel (expected a list of nngp, ntk, head, body)")
+            }
+            kinds.insert(kind)
+        }
+        return kinds
+    }
+
+    /// The rows of --rows a:b within the n points of X1.
+    func requestedRows(count n: Int) throws -> Range<Int> {
+        guard let rows else { return 0..<n }
+        let parts = rows.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let a = Int(parts[0].trimmingCharacters(in: .whitespaces)),
+              let b = Int(parts[1].trimmingCharacters(in: .whitespaces)) else {
+            throw CommandFailure("--rows: '\(rows)' is not a range a:b of row indices (e.g. 5000:5100)")
+        }
+        guard 0 <= a, a < b, b <= n else {
+            throw CommandFailure("--rows \(rows): need 0 ≤ a < b ≤ \(n) (--x1 holds \(n) points)")
+        }
+        return a..<b
     }
 
     func run() throws {
@@ -57,26 +100,154 @@ struct KernelCommand: ParsableCommand {
         let architecture = try network.architecture(depth: requestedDepths.max()!)
         let recursion = KernelRecursion(architecture, quadrature: try network.quadratureRule())
         if let out { try RunGuards.refuseInputsInside(("--out", out), inputs: [("--x1", x1)] + (x2.map { [("--x2", $0)] } ?? [])) }
-        let first = try Matrix(csvFile: x1)
-        let second = try x2.map { try Matrix(csvFile: $0) }
+        let first = try Matrix(matrixFile: x1)
+        let second = try x2.map { try Matrix(matrixFile: $0) }
+        try network.checkInputDimension(first.columns, of: "--x1 \(x1)")
+        if let second { try network.checkInputDimension(second.columns, of: "--x2 \(x2!)") }
         if let second, second.columns != first.columns {
             throw CommandFailure("--x2 \(x2!) has \(second.columns) columns but --x1 \(x1) has \(first.columns): "
                                   + "the input dimensions must agree")
         }
-        let start = DispatchTime.now()
-        let kernels = try recursion.kernels(first, second, depths: requestedDepths)
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) * 1e-9
+        var headIsNNGP = true
+        if case .standard = architecture.parameterization { headIsNNGP = false }
+        let plan = KernelPlan(kinds: try requestedKinds(), headIsNNGP: headIsNNGP, depths: Array(Set(requestedDepths)).sorted(),
+                              rows: try requestedRows(count: first.rows), columns: second?.rows ?? first.rows,
+                              format: MatrixFileFormat(rawValue: format)!,
+                              inputBytes: 8 * (first.elements.count + (second?.elements.count ?? 0)))
+        let blockRows = try plan.blockRows(memoryLimit: memoryLimit.flatMap(ByteSize.parse),
+                                           available: ByteSize.availableMemory(), flags: flagsForMessages)
+        if let out { try plan.checkDisk(free: ByteSize.freeDisk(near: out), folder: out) }
+        let writer = KernelWriter(plan: plan, blockRows: blockRows, depthFolders: depths != nil)
+        let seconds: Double
+        if let out {
+            var total = 0.0
+            try AtomicOutput.writeDirectory(at: out) { staging in
+                total = try writer.run(recursion, first, second, into: staging)
+            }
+            seconds = total
+        } else {
+            seconds = try writer.run(recursion, first, second, into: nil)
+        }
         if timing { print("kernel_seconds: \(seconds)") }
-        guard let out else { return }
-        let fileFormat = MatrixFileFormat(rawValue: format)!
-        try AtomicOutput.writeDirectory(at: out) { staging in
-            for k in kernels {
-                let folder = depths == nil ? staging : staging + "/depth-\(k.depth)"
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                for (name, matrix) in [("nngp", k.nngp), ("ntk", k.ntk), ("head", k.head), ("body", k.body)] {
-                    try fileFormat.write(matrix, to: "\(folder)/\(name).\(fileFormat.fileExtension)")
+    }
+
+    private var flagsForMessages: String { memoryLimit.map { "--memory-limit \($0)" } ?? "" }
+}
+
+/// What one `kernel` run produces: kernels × depths matrices of rows.count × columns.
+struct KernelPlan {
+    let kinds: KernelKinds
+    /// NTK parameterization: the head kernel equals the NNGP kernel, computed once for both files.
+    let headIsNNGP: Bool
+    let depths: [Int]
+    let rows: Range<Int>
+    let columns: Int
+    let format: MatrixFileFormat
+    let inputBytes: Int
+
+    /// The kernels computed: head is written from the NNGP matrix when they are equal.
+    var computedKinds: KernelKinds { headIsNNGP && kinds.isSuperset(of: [.nngp, .head]) ? kinds.subtracting(.head) : kinds }
+    /// Matrices held in memory, and files written.
+    var matrixCount: Int { computedKinds.names.count * depths.count }
+    var fileCount: Int { kinds.names.count * depths.count }
+    /// Bytes of one output row of every matrix.
+    var rowBytes: Int { matrixCount * columns * 8 }
+    /// Scratch beside the outputs: per worker six rows and one 32-row block of inner products,
+    /// plus the per-point variances of every layer, plus the runtime itself.
+    var workingBytes: Int { ParallelLoop.workerCount * 38 * columns * 8 + 4 * 8 * depths.last! * (rows.upperBound + columns) + (32 << 20) }
+    /// Bytes the files take (CSV: about 21 bytes per value, shortest round-trip text).
+    var diskBytes: Int { fileCount * (rows.count * columns * (format == .npy ? 8 : 21) + 128) }
+
+    /// The rows computed per block: all of them in memory, or as many as --memory-limit allows.
+    /// Refuses, naming the size needed and the flag that would fit, before any work.
+    func blockRows(memoryLimit: Int?, available: Int?, flags: String) throws -> Int {
+        let whole = rowBytes * rows.count
+        let fixed = inputBytes + workingBytes
+        if let memoryLimit {
+            let rowsThatFit = (memoryLimit - fixed) / rowBytes
+            guard rowsThatFit >= 1 else {
+                throw CommandFailure("\(flags) is too small: one row of the \(matrixCount) output matrices takes "
+                    + "\(ByteSize.describe(rowBytes)) beside \(ByteSize.describe(fixed)) for the inputs and working "
+                    + "buffers; give at least --memory-limit \(ByteSize.flagValue(fixed + rowBytes * 64))")
+            }
+            if let available, min(memoryLimit, whole + fixed) > available {
+                throw CommandFailure("\(flags) exceeds the \(ByteSize.describe(available)) of memory available; "
+                    + "give a smaller --memory-limit")
+            }
+            return min(rows.count, rowsThatFit)
+        }
+        if let available, whole + fixed > available {
+            let suggestion = max(256 << 20, min(available / 2, 4 << 30))
+            throw CommandFailure("the \(matrixCount) kernel matrices of \(rows.count)×\(columns) need "
+                + "\(ByteSize.describe(whole + fixed)) of memory, but \(ByteSize.describe(available)) is available; "
+                + "compute in blocks of rows with --memory-limit \(ByteSize.flagValue(suggestion)) "
+                + "(or fewer with --kernels, or part of the rows with --rows a:b)")
+        }
+        return rows.count
+    }
+
+    /// Refuses before any work if the files would not fit on the disk holding `folder`.
+    func checkDisk(free: Int?, folder: String) throws {
+        guard let free, diskBytes > free else { return }
+        throw CommandFailure("the output needs about \(ByteSize.describe(diskBytes)) of disk, but the file system of "
+            + "\(folder) has \(ByteSize.describe(free)) free; write fewer kernels (--kernels), fewer rows (--rows a:b)"
+            + (format == .csv ? ", or .npy (--format npy, 8 bytes per value)" : "") + ", or write elsewhere (--out)")
+    }
+}
+
+/// Computes the plan's rows in blocks and writes each block at its place in the files.
+struct KernelWriter {
+    let plan: KernelPlan
+    let blockRows: Int
+    let depthFolders: Bool
+
+    /// Computes (and, with a folder, writes) every block; returns the compute seconds.
+    func run(_ recursion: KernelRecursion, _ x1: Matrix, _ x2: Matrix?, into folder: String?) throws -> Double {
+        let names = plan.kinds.names
+        let kinds = KernelKinds.ordered.filter { plan.computedKinds.contains($0.kind) }
+        /// Per file: the depth index and the slot of the matrix it is written from.
+        var sources: [(depth: Int, slot: Int)] = []
+        var files: [Int32] = []
+        defer { files.forEach { close($0) } }
+        if let folder {
+            for depth in plan.depths {
+                let directory = depthFolders ? folder + "/depth-\(depth)" : folder
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                for name in names {
+                    let kind = KernelKinds.ordered.first { $0.name == name }!.kind
+                    let computed = kind == .head && !plan.computedKinds.contains(.head) ? KernelKinds.nngp : kind
+                    sources.append((plan.depths.firstIndex(of: depth)!, kinds.firstIndex { $0.kind == computed }!))
+                    let path = "\(directory)/\(name).\(plan.format.fileExtension)"
+                    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                    guard descriptor >= 0 else { throw OutputError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+                    files.append(descriptor)
+                    if plan.format == .npy {
+                        let header = NPYHeader.encoded(rows: plan.rows.count, columns: plan.columns)
+                        try header.withUnsafeBytes { try FileDescriptorOutput.writeAll(descriptor, $0.baseAddress!, count: $0.count) }
+                    }
                 }
             }
         }
+        let perBlock = kinds.count * plan.depths.count
+        let block = UnsafeMutablePointer<Double>.allocate(capacity: perBlock * blockRows * plan.columns)
+        defer { block.deallocate() }
+        var seconds = 0.0
+        for start in stride(from: plan.rows.lowerBound, to: plan.rows.upperBound, by: blockRows) {
+            let rows = start..<min(plan.rows.upperBound, start + blockRows)
+            let size = rows.count * plan.columns
+            let begin = DispatchTime.now().uptimeNanoseconds
+            try recursion.compute(x1, x2, depths: plan.depths, kinds: plan.computedKinds, rows: rows) { depthIndex, kind in
+                block + (depthIndex * kinds.count + kinds.firstIndex { $0.kind == kind }!) * size
+            }
+            seconds += Double(DispatchTime.now().uptimeNanoseconds - begin) * 1e-9
+            for (descriptor, source) in zip(files, sources) {
+                let matrix = UnsafePointer(block + (source.depth * kinds.count + source.slot) * size)
+                switch plan.format {
+                case .npy: try FileDescriptorOutput.writeAll(descriptor, matrix, count: size * 8)
+                case .csv: try MatrixFileFormat.writeCSV(matrix, rows: rows.count, columns: plan.columns, to: descriptor)
+                }
+            }
+        }
+        return seconds
     }
 }

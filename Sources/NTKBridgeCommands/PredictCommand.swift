@@ -47,6 +47,7 @@ struct PredictCommand: ParsableCommand {
         } ?? []
         try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)] + kernelFiles, outputs: [("--out", out)])
         let taskSet = try TaskSet(taskFile: tasks)
+        try options.network.checkInputDimension(taskSet.inputDimension, of: "--tasks \(tasks)")
         guard !taskSet.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to predict") }
         try RunGuards.refuseOversize(RunGuards.predictorEstimate(taskSet, depths: 1, deepest: max(options.depth, 1)),
                                      outputFolder: RunGuards.folder(of: out), flags: RunGuards.taskFileFlags)

@@ -43,7 +43,7 @@ enum RunGuards {
     static let taskFlags: [SizeParameter: String] = [
         .trainTasks: "--train-tasks", .testTasks: "--test-tasks", .support: "--support", .query: "--query",
         .dimension: "--dim", .outputs: "--outputs", .depth: "--depth", .depthCount: "the list --depths",
-        .width: "--width", .seeds: "--seeds", .methods: "--methods",
+        .width: "--width", .seeds: "--seeds", .methods: "--methods", .innerSteps: "--inner-steps", .outerSteps: "--meta-steps",
     ]
 
     /// The flags when the task set comes from a file.
@@ -71,8 +71,10 @@ extension RunGuards {
     }
 
     /// One finite network trained on the task set.
-    static func finiteEstimate(_ tasks: TaskSet, width: Int, depth: Int) -> ResourceEstimate {
+    static func finiteEstimate(_ tasks: TaskSet, width: Int, run: RunOptions) -> ResourceEstimate {
         .finiteNetwork(points: stackedPoints(tasks), dimension: Double(tasks.inputDimension), width: Double(width),
-                       depth: Double(depth), outputs: Double(tasks.labelWidth))
+                       depth: Double(run.depth), outputs: Double(tasks.labelWidth),
+                       innerSteps: max(run.innerLoop.innerSteps ?? 1, run.innerLoop.testInnerSteps ?? 1),
+                       outerSteps: Double(run.outerLoop.metaSteps ?? 1))
     }
 }

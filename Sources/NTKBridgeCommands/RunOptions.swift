@@ -42,13 +42,13 @@ struct RunOptions: ParsableArguments {
     /// A description of every flag that decides the results, for resuming a sweep.
     var configuration: String {
         let n = network, i = innerLoop, o = outerLoop, m = multitask
-        return ["depth=\(depth)", "activation=\(n.activation)", "w-std=\(n.weightStd)", "b-std=\(n.biasStd)",
+        return (["depth=\(depth)", "activation=\(n.activation)", "w-std=\(n.weightStd)", "b-std=\(n.biasStd)",
                 "out-w-std=\(n.readoutWeightStd.map { "\($0)" } ?? "-")", "out-b-std=\(n.readoutBiasStd.map { "\($0)" } ?? "-")",
                 "parameterization=\(n.parameterization)", "inner=\(i.inner)", "inner-rate=\(i.innerRate.map { "\($0)" } ?? "-")",
                 "inner-steps=\(i.innerSteps.map { "\($0)" } ?? "-")", "test-inner-rate=\(i.testInnerRate.map { "\($0)" } ?? "-")",
                 "test-inner-steps=\(i.testInnerSteps.map { "\($0)" } ?? "-")", "meta-rate=\(o.metaRate.map { "\($0)" } ?? "-")",
                 "meta-steps=\(o.metaSteps.map(String.init) ?? "-")", "meta-time=\(o.metaTime.map { "\($0)" } ?? "-")",
                 "mtl-data=\(m.data)", "head-correlation=\(m.headCorrelation)", "new-head=\(m.newHead)"]
-            .joined(separator: " ")
+            + (n.conv == nil ? [] : [n.convolutionConfiguration])).joined(separator: " ")
     }
 }

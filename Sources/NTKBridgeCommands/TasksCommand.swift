@@ -12,17 +12,20 @@ struct TasksCommand: ParsableCommand {
             Families: sinusoid (y = A·sin(x − φ), inputs on the unit circle, d = 2), teacher (a shared \
             random ReLU teacher, inputs on the sphere S^{d−1}), linear-rep (y = a_iᵀBx, shared rank-r B), \
             classification (C-way K-shot tasks from --data, a CSV whose last column is the class label; \
-            --support and --query then count points per class). The same flags and seed give the same file.
+            --support and --query then count points per class), omniglot (C-way K-shot tasks of Omniglot \
+            drawings from the zips in --data, test tasks from --test; see Docs/omniglot.md). The same flags and \
+            seed give the same file.
             """)
 
-    @Option(help: ArgumentHelp("sinusoid, teacher, linear-rep or classification.", valueName: "family"))
+    @Option(help: ArgumentHelp("sinusoid, teacher, linear-rep, classification or omniglot.", valueName: "family"))
     var family: String
 
     @Option(name: .customLong("train-tasks"), parsing: .unconditional, help: ArgumentHelp("N, the number of training tasks.", valueName: "N"))
     var trainTasks: Int
 
-    @Option(name: .customLong("test-tasks"), parsing: .unconditional, help: ArgumentHelp("M, the number of test tasks.", valueName: "M"))
-    var testTasks: Int
+    @Option(name: .customLong("test-tasks"), parsing: .unconditional,
+            help: ArgumentHelp("M, the number of test tasks (not for omniglot).", valueName: "M"))
+    var testTasks: Int?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("n', support points per task (per class for classification).", valueName: "n'"))
     var support: Int
@@ -35,6 +38,8 @@ struct TasksCommand: ParsableCommand {
 
     @OptionGroup var familyOptions: TaskFamilyOptions
 
+    @OptionGroup var omniglotOptions: OmniglotTaskOptions
+
     @Option(help: ArgumentHelp("The task file to write.", valueName: "T.json"))
     var out: String
 
@@ -46,15 +51,32 @@ struct TasksCommand: ParsableCommand {
     }
 
     func run() throws {
-        let family = try familyOptions.family(named: self.family)
-        try RunGuards.refuseCollisions(inputs: familyOptions.data.map { [("--data", $0)] } ?? [], outputs: [("--out", out)])
-        let estimate = try familyOptions.taskSetEstimate(family, trainTasks: trainTasks, testTasks: testTasks, support: support,
-                                                         query: query, seed: seed)
-        try RunGuards.refuseOversize(estimate.estimate, outputFolder: URL(fileURLWithPath: out).deletingLastPathComponent().path,
-                                     flags: RunGuards.taskFlags)
-        let tasks = try familyOptions.draw(family, trainTasks: trainTasks, testTasks: testTasks, support: support, query: query,
+        let tasks: TaskSet
+        if family == "omniglot" {
+            try RunGuards.refuseCollisions(inputs: OmniglotTaskOptions.archives(in: familyOptions.data), outputs: [("--out", out)])
+            tasks = try omniglotOptions.tasks(data: familyOptions.data, ways: familyOptions.ways, trainTasks: trainTasks,
+                                              testTasks: testTasks, support: support, query: query, seed: seed)
+        } else {
+            let testTasks = try requiredTestTasks()
+            let family = try familyOptions.family(named: self.family)
+            try RunGuards.refuseCollisions(inputs: familyOptions.data.map { [("--data", $0)] } ?? [], outputs: [("--out", out)])
+            let estimate = try familyOptions.taskSetEstimate(family, trainTasks: trainTasks, testTasks: testTasks, support: support,
+                                                             query: query, seed: seed)
+            try RunGuards.refuseOversize(estimate.estimate, outputFolder: URL(fileURLWithPath: out).deletingLastPathComponent().path,
+                                         flags: RunGuards.taskFlags)
+            tasks = try familyOptions.draw(family, trainTasks: trainTasks, testTasks: testTasks, support: support, query: query,
                                            seed: seed)
-        try AtomicOutput.write(Data(tasks.taskFileText().utf8), to: out)
+        }
+        if out.lowercased().hasSuffix(".npz") {
+            try tasks.writeNPZ(to: out)   // the binary form numpy reads (TaskFileNPZ.swift)
+        } else {
+            try AtomicOutput.write(Data(tasks.taskFileBytes()), to: out)
+        }
+    }
+
+    private func requiredTestTasks() throws -> Int {
+        guard let testTasks else { throw ValidationError("--family \(family) needs --test-tasks M") }
+        return testTasks
     }
 }
 
@@ -79,7 +101,7 @@ struct TaskFamilyOptions: ParsableArguments {
             help: ArgumentHelp("s in the sinusoid's lift (x/s, 1)/‖(x/s, 1)‖.", valueName: "s"))
     var xScale: Double = 1
 
-    @Option(help: ArgumentHelp("Labelled CSV for classification (last column: the class).", valueName: "file.csv"))
+    @Option(help: ArgumentHelp("Labelled CSV for classification (last column: the class); the Omniglot folder for omniglot.", valueName: "file.csv"))
     var data: String?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("C, classes per classification task.", valueName: "C"))
@@ -98,14 +120,25 @@ struct TaskFamilyOptions: ParsableArguments {
         guard noise >= 0, noise.isFinite else { throw ValidationError("--noise must be a finite number ≥ 0, got \(noise)") }
     }
 
-    /// The memory and disk of a task set of these sizes, from a one-task probe draw (which gives
-    /// the family's input dimension, label width and points per support/query unit).
+    /// The memory and disk of a task set of these sizes. For classification a one-task probe draw
+    /// gives the input dimension, label width and points per support/query unit (C per class);
+    /// the seeded families are sized from the flags alone (their shared teacher weights m × d or
+    /// representation r × d included), before anything is drawn.
     func taskSetEstimate(_ family: TaskFamily, trainTasks: Int, testTasks: Int, support: Int, query: Int,
                          seed: UInt64) throws -> (estimate: ResourceEstimate, points: Double) {
-        let probe = try draw(family, trainTasks: 1, testTasks: 0, support: 1, query: 1, seed: seed, checkCollapse: false)
-        let perUnit = Double(probe.train[0].supportCount)   // C for C-way classification, else 1
+        var dimension = Double(dim ?? (self.dataIsSinusoid(family) ? 2 : 8)), labels = Double(outputs), perUnit = 1.0
+        if case .classification = family {
+            let probe = try draw(family, trainTasks: 1, testTasks: 0, support: 1, query: 1, seed: seed, checkCollapse: false)
+            (dimension, labels, perUnit) = (Double(probe.inputDimension), Double(probe.labelWidth), Double(probe.train[0].supportCount))
+        }
         let points = (Double(trainTasks) + Double(testTasks)) * (Double(support) + Double(query)) * perUnit
-        return (.taskSet(points: points, dimension: Double(probe.inputDimension), outputs: Double(probe.labelWidth)), points)
+        let shared = ResourceEstimate(memoryBytes: 8 * (Double(features) + Double(rank)) * dimension, drivenBy: [.dimension])
+        return (.taskSet(points: points, dimension: dimension, outputs: labels) + shared, points)
+    }
+
+    private func dataIsSinusoid(_ family: TaskFamily) -> Bool {
+        if case .sinusoid = family { return true }
+        return false
     }
 
     /// Draws the tasks, naming the flag when the draw overflows or the inputs collapse.
@@ -152,7 +185,7 @@ struct TaskFamilyOptions: ParsableArguments {
             guard let data else { throw ValidationError("--family classification needs --data file.csv") }
             return .classification(try LabelledData(csvFile: data), ways: ways, testClassFraction: testClassFraction)
         default:
-            throw ValidationError("--family must be sinusoid, teacher, linear-rep or classification, got '\(name)'")
+            throw ValidationError("--family must be sinusoid, teacher, linear-rep, classification or omniglot, got '\(name)'")
         }
     }
 }

@@ -4,11 +4,14 @@ import Studies
 
 /// The cost comparison's tables, text and figure (see `CostStudy` for the protocol).
 public enum CostReport {
+    /// The columns of curves.csv.
+    public static let curveColumns = ["method", "seed", "step", "seconds", "cpu_seconds", "outer_loss", "validation_loss",
+                                      "validation_loss_own", "test_loss", "test_loss_own"]
+
     /// Every evaluation of every run: method, seed, step, wall and CPU seconds of training, the
     /// outer loss, validation and test losses after head-only and the method's own adaptation.
     public static func curvesTable(_ runs: [CostStudy.Run], comments: [String]) -> CSVTable {
-        var table = CSVTable(columns: ["method", "seed", "step", "seconds", "cpu_seconds", "outer_loss", "validation_loss",
-                                       "validation_loss_own", "test_loss", "test_loss_own"], comments: comments)
+        var table = CSVTable(columns: curveColumns, comments: comments)
         for run in runs {
             for e in run.evaluations {
                 table.append([run.method.rawValue, "\(run.seed)", "\(e.step)", csvCell(e.seconds), csvCell(e.cpuSeconds),

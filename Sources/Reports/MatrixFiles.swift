@@ -21,82 +21,88 @@ extension MatrixFileFormat {
         }
     }
 
-    /// Streams the CSV text of `matrix` in blocks of rows.
+    /// Rows formatted per piece of CSV work (about 1 MB of text for a 4000-column matrix).
+    static let csvRowsPerPiece = 16
+
+    /// Streams the CSV text of `matrix`: pieces of rows are formatted on all cores into byte
+    /// buffers (shortest round-trip text, `DecimalText`), written in order.
     static func writeCSV(_ matrix: Matrix, to handle: FileHandle) throws {
-        var text = ""
-        text.reserveCapacity(1 << 20)
-        for i in 0..<matrix.rows {
-            for j in 0..<matrix.columns {
-                if j > 0 { text += "," }
-                text += matrix[i, j].description
+        try matrix.withUnsafeBufferPointer { storage in
+            try writeCSV(storage.baseAddress!, rows: matrix.rows, columns: matrix.columns, to: handle.fileDescriptor)
+        }
+    }
+
+    /// Streams the CSV text of the row-major rows × columns matrix at `base` to `descriptor`.
+    public static func writeCSV(_ base: UnsafePointer<Double>, rows: Int, columns: Int, to descriptor: Int32) throws {
+        let rowsPerPiece = max(1, (1 << 16) / max(1, columns))
+        let piecesPerRound = ParallelLoop.workerCount * 4
+        let source = SendablePointer(base)
+        var firstRow = 0
+        while firstRow < rows {
+            let roundStart = firstRow
+            let pieces = (0..<piecesPerRound).map { k in
+                min(rows, roundStart + k * rowsPerPiece)..<min(rows, roundStart + (k + 1) * rowsPerPiece)
+            }.filter { !$0.isEmpty }
+            let texts = ParallelBuffers(count: pieces.count)
+            ParallelLoop.forEachChunk(count: pieces.count) { range in
+                for k in range {
+                    var text: [UInt8] = []
+                    DecimalText.appendCSVLines(source.base, rows: pieces[k], columns: columns, to: &text)
+                    texts.set(k, text)
+                }
             }
-            text += "\n"
-            if text.utf8.count > (1 << 20) - 4096 || i == matrix.rows - 1 {
-                try handle.write(contentsOf: Data(text.utf8))
-                text.removeAll(keepingCapacity: true)
+            for k in 0..<pieces.count {
+                try texts.get(k).withUnsafeBytes { try FileDescriptorOutput.writeAll(descriptor, $0.baseAddress!, count: $0.count) }
             }
+            firstRow = pieces.last!.upperBound
         }
     }
 
     /// The .npy header for a float64 C-ordered matrix, padded so that the data starts at a
     /// multiple of 64 bytes.
-    static func npyHeader(rows: Int, columns: Int) -> Data {
-        var dictionary = "{'descr': '<f8', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
-        let unpadded = 10 + dictionary.utf8.count + 1
-        dictionary += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var header = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
-        let length = UInt16(dictionary.utf8.count)
-        header.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
-        header.append(contentsOf: Array(dictionary.utf8))
-        return header
+    public static func npyHeader(rows: Int, columns: Int) -> Data {
+        Data(NPYHeader.encoded(rows: rows, columns: columns))
     }
 
+    /// Writes the header, then the matrix storage itself (no copy: float64 is little-endian here).
     static func writeNPY(_ matrix: Matrix, to handle: FileHandle) throws {
-        try handle.write(contentsOf: npyHeader(rows: matrix.rows, columns: matrix.columns))
-        let littleEndian = matrix.elements.map { $0.bitPattern.littleEndian }
-        try littleEndian.withUnsafeBytes { try handle.write(contentsOf: Data($0)) }
+        try writeNPY(rows: matrix.rows, columns: matrix.columns, to: handle.fileDescriptor) { write in
+            try matrix.withUnsafeBufferPointer { try write(UnsafeRawPointer($0.baseAddress!), $0.count * 8) }
+        }
+    }
+
+    /// Writes a .npy header for rows × columns float64, then the data that `body` passes to the
+    /// writer it is given (in as many pieces as it likes, in order).
+    public static func writeNPY(rows: Int, columns: Int, to descriptor: Int32,
+                                _ body: ((UnsafeRawPointer, Int) throws -> Void) throws -> Void) throws {
+        #if !_endian(little)
+        #error("the .npy writer stores float64 in host order, which must be little-endian")
+        #endif
+        let header = NPYHeader.encoded(rows: rows, columns: columns)
+        try header.withUnsafeBytes { try FileDescriptorOutput.writeAll(descriptor, $0.baseAddress!, count: $0.count) }
+        try body { try FileDescriptorOutput.writeAll(descriptor, $0, count: $1) }
     }
 }
 
-extension Matrix {
-    /// Reads a float64 .npy file (version 1.0/2.0, C order, little-endian, two dimensions) — the
-    /// inverse of `MatrixFileFormat.npy`, for tests and for users' inputs.
-    public init(npyFile path: String) throws {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw InputFileError.unreadable(file: path, reason: (error as NSError).localizedDescription)
-        }
-        func malformed(_ reason: String) -> InputFileError { .unreadable(file: path, reason: reason) }
-        let bytes = [UInt8](data)
-        guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1...5]) == Array("NUMPY".utf8) else {
-            throw malformed("not a .npy file")
-        }
-        let major = bytes[6]
-        let headerLength = major == 1 ? Int(bytes[8]) | Int(bytes[9]) << 8
-            : Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-        let headerStart = major == 1 ? 10 : 12
-        guard bytes.count >= headerStart + headerLength,
-              let header = String(bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: .ascii) else {
-            throw malformed("truncated .npy header")
-        }
-        guard header.contains("'<f8'"), header.contains("'fortran_order': False") else {
-            throw malformed("only little-endian float64 in C order is read, the header says \(header)")
-        }
-        guard let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")") else {
-            throw malformed("no shape in the .npy header")
-        }
-        let shape = header[open.upperBound..<close].split(separator: ",").compactMap {
-            Int($0.trimmingCharacters(in: .whitespaces))
-        }
-        guard shape.count == 2 else { throw malformed("expected a two-dimensional array, the shape is \(shape)") }
-        let start = headerStart + headerLength
-        guard bytes.count - start == shape[0] * shape[1] * 8 else { throw malformed("the data does not match the shape") }
-        var elements = [Double](repeating: 0, count: shape[0] * shape[1])
-        for k in elements.indices {
-            var bits: UInt64 = 0
-            for b in 0..<8 { bits |= UInt64(bytes[start + 8 * k + b]) << (8 * b) }
-            elements[k] = Double(bitPattern: bits)
-        }
-        self.init(rows: shape[0], columns: shape[1], elements: elements)
+/// A read-only pointer shared by parallel workers.
+struct SendablePointer: @unchecked Sendable {
+    let base: UnsafePointer<Double>
+    init(_ base: UnsafePointer<Double>) { self.base = base }
+}
+
+/// One result slot per parallel worker item (each slot written by one worker).
+final class ParallelBuffers: @unchecked Sendable {
+    private let slots: UnsafeMutablePointer<[UInt8]>
+    private let count: Int
+    init(count: Int) {
+        self.count = count
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: [], count: count)
     }
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+    }
+    func set(_ k: Int, _ value: [UInt8]) { slots[k] = value }
+    func get(_ k: Int) -> [UInt8] { slots[k] }
 }

@@ -14,6 +14,8 @@ public enum SizeParameter: String, Sendable, CaseIterable {
     case depthCount = "the number of depths swept"
     case seeds = "the number of seeds"
     case methods = "the number of methods"
+    case innerSteps = "the inner-loop steps τ"
+    case outerSteps = "the outer steps S"
 }
 
 /// An up-front estimate of the memory a command holds and the disk space its outputs take,
@@ -39,8 +41,11 @@ public struct ResourceEstimate: Sendable, Equatable {
     /// held as matrices and once as task-file text.
     public static func taskSet(points: Double, dimension: Double, outputs: Double) -> ResourceEstimate {
         let numbers = points * (dimension + outputs)
+        let counts: [SizeParameter] = [.trainTasks, .testTasks, .support, .query]
+        let widths: [SizeParameter] = outputs > dimension ? [.outputs, .dimension] : [.dimension, .outputs]
+        // Name first whichever factor is the larger: the number of points or the numbers per point.
         return ResourceEstimate(memoryBytes: numbers * (3 * entry + 2 * textNumber), diskBytes: numbers * textNumber,
-                                drivenBy: [.trainTasks, .testTasks, .support, .query, .dimension])
+                                drivenBy: dimension + outputs > points ? widths + counts : counts + widths)
     }
 
     /// The kernel predictors on P stacked points: the four P × P kernels of each depth held at once
@@ -54,13 +59,20 @@ public struct ResourceEstimate: Sendable, Equatable {
 
     /// One finite network trained on P points: its parameters p = d·h + (L−1)·h² + (L+1)·h + h·k
     /// about twelve times (parameters, gradients, Hessian-vector products, the initial network for
-    /// centering, inner-loop copies), the activations and their derivatives (6·P·h·(L+1)), and the
-    /// empirical kernels at initialisation (8·P²).
-    public static func finiteNetwork(points: Double, dimension: Double, width: Double, depth: Double,
-                                     outputs: Double) -> ResourceEstimate {
+    /// centering), the activations and their derivatives (6·P·h·(L+1)), one more copy of both per
+    /// inner-loop step τ (MAML's exact meta-gradient unrolls the inner loop), the empirical kernels
+    /// at initialisation (8·P²), and the training log (8 numbers per outer step S).
+    public static func finiteNetwork(points: Double, dimension: Double, width: Double, depth: Double, outputs: Double,
+                                     innerSteps: Double = 1, outerSteps: Double = 1) -> ResourceEstimate {
         let h = width, parameters = dimension * h + (depth - 1) * h * h + (depth + 1) * h + h * outputs
-        return ResourceEstimate(memoryBytes: entry * (12 * parameters + 6 * points * h * (depth + 1) + 8 * points * points),
-                                drivenBy: [.width, .depth, .trainTasks, .support, .query])
+        let activations = 6 * points * h * (depth + 1)
+        let terms: [(Double, [SizeParameter])] = [
+            (12 * parameters + activations, [.width, .depth]), (innerSteps * (parameters + activations), [.innerSteps, .width]),
+            (8 * points * points, [.trainTasks, .support, .query]), (8 * outerSteps, [.outerSteps]),
+        ]
+        var drivenBy: [SizeParameter] = []
+        for (_, parameters) in terms.sorted(by: { $0.0 > $1.0 }) { drivenBy += parameters.filter { !drivenBy.contains($0) } }
+        return ResourceEstimate(memoryBytes: entry * terms.reduce(0) { $0 + $1.0 }, drivenBy: drivenBy)
     }
 
     /// A text table of `rows` rows of `columns` numbers, held in memory and written once.
@@ -104,7 +116,7 @@ public enum ResourceError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .memory(needed, available, drivenBy):
             return "this request needs about \(SystemResources.bytes(needed)) of memory but about "
-                + "\(SystemResources.bytes(available)) is available; reduce \(drivenBy.prefix(4).map(name).joined(separator: ", "))"
+                + "\(SystemResources.bytes(available)) is available; reduce \(drivenBy.prefix(5).map(name).joined(separator: ", "))"
         case let .disk(needed, available, folder, drivenBy):
             return "the outputs need about \(SystemResources.bytes(needed)) of disk but about \(SystemResources.bytes(available)) "
                 + "is free at \(folder); reduce \(drivenBy.prefix(4).map(name).joined(separator: ", ")) or write elsewhere"

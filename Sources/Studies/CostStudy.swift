@@ -30,6 +30,13 @@ public struct CostStudy: Sendable {
         /// Test loss of the file's test tasks (head-only, own), if they have query labels.
         public let testLoss: Double?
         public let testLossOwn: Double?
+
+        public init(step: Int, seconds: Double, cpuSeconds: Double, outerLoss: Double, validationLoss: Double,
+                    validationLossOwn: Double, testLoss: Double?, testLossOwn: Double?) {
+            (self.step, self.seconds, self.cpuSeconds, self.outerLoss) = (step, seconds, cpuSeconds, outerLoss)
+            (self.validationLoss, self.validationLossOwn) = (validationLoss, validationLossOwn)
+            (self.testLoss, self.testLossOwn) = (testLoss, testLossOwn)
+        }
     }
 
     /// One method trained from one seed.
@@ -45,6 +52,13 @@ public struct CostStudy: Sendable {
         /// Single-point forward-and-backward passes per outer step, and FLOPs per outer step.
         public let pointPassesPerStep: Double
         public let flopsPerStep: Double
+
+        public init(method: FiniteMethod, seed: UInt64, outerRate: Double, evaluations: [Evaluation], steps: Int,
+                    seconds: Double, cpuSeconds: Double, pointPassesPerStep: Double, flopsPerStep: Double) {
+            (self.method, self.seed, self.outerRate, self.evaluations) = (method, seed, outerRate, evaluations)
+            (self.steps, self.seconds, self.cpuSeconds) = (steps, seconds, cpuSeconds)
+            (self.pointPassesPerStep, self.flopsPerStep) = (pointPassesPerStep, flopsPerStep)
+        }
 
         public var secondsPerStep: Double { seconds / Double(max(steps, 1)) }
         public var cpuSecondsPerStep: Double { cpuSeconds / Double(max(steps, 1)) }

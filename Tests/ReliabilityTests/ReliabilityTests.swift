@@ -66,6 +66,12 @@ final class ReliabilityTests: XCTestCase {
                     ["≤ 10000"])
         try refused(["predict", "--tasks", taskFile, "--method", "mtl", "--depth", "1000000000", "--activation", "relu",
                      "--inner", "exact", "--out", "P.csv"], ["--depth must be ≤ 10000"])
+        try refused(finite + training.map { $0 == "3" ? "1000000000000" : $0 } + ["--width", "8"], ["memory", "reduce --meta-steps"])
+        let longInnerLoop = ["--depth", "1", "--activation", "relu", "--inner", "discrete", "--inner-rate", "0.1",
+                             "--inner-steps", "1000000000", "--meta-rate", "0.05", "--meta-steps", "3"]
+        try refused(finite + longInnerLoop + ["--width", "8"], ["memory", "reduce --inner-steps"])
+        try refused(["tasks", "--family", "teacher", "--dim", "1000000000", "--features", "1000000000", "--train-tasks", "1",
+                     "--test-tasks", "1", "--support", "1", "--query", "1", "--seed", "0", "--out", "T2.json"], ["memory", "--dim"])
         XCTAssertEqual(scratch.contents(), ["T.json"], "nothing written")
     }
 
@@ -102,8 +108,11 @@ final class ReliabilityTests: XCTestCase {
                      "--support", "3", "--query", "3", "--seed", "0", "--out", "x.json"], ["--rank 100", "--dim 4"])
         try refused(["closeness"] + sinusoid + ["--activation", "relu", "--depths", "1,1,1", "--inner-times", "1", "--out", "c"],
                     ["--depths", "more than once"])
-        try refused(["finite", "--tasks", taskFile, "--method", "mtl", "--width", "4", "--out", "P.csv", "--depth", "2"] + training,
-                    ["--depth is given more than once"])
+        // A repeated option is warned about (the last value wins, so flag files can override others).
+        let repeated = try succeeds(["finite", "--tasks", taskFile, "--method", "mtl", "--width", "4", "--out", "P.csv", "--depth", "2"]
+                                    + training)
+        XCTAssertTrue(repeated.standardError.contains("warning: --depth is given 2 times (2, 1); the last one is used"),
+                      repeated.standardError)
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.path("x.json")))
         // Activation names are case-insensitive (documented): RELU is relu, bit for bit.
         try succeeds(["predict", "--tasks", taskFile, "--method", "mtl", "--depth", "1", "--activation", "RELU", "--inner", "exact",
@@ -116,6 +125,10 @@ final class ReliabilityTests: XCTestCase {
 
     func testCollapsedInputsAreRefused() throws {
         try refused(["tasks"] + sinusoid + ["--x-scale", "1e-200", "--seed", "0", "--out", "x.json"], ["--x-scale", "zero norm"])
+        try refused(["tasks"] + sinusoid + ["--x-scale", "1e300", "--seed", "0", "--out", "x.json"], ["--x-scale", "the same point"])
+        try refused(["closeness"] + sinusoid + ["--x-scale", "1e300", "--activation", "relu", "--depths", "1", "--inner-times", "1",
+                                                "--out", "c"], ["--x-scale", "the same point"])
+        try succeeds(["tasks"] + sinusoid + ["--x-scale", "1e6", "--seed", "0", "--out", "ok.json"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.path("x.json")))
     }
 
@@ -206,20 +219,23 @@ final class ReliabilityTests: XCTestCase {
     // MARK: Signals, kill and resume
 
     func testInterruptRemovesStagingAndSaysWhatWasKept() throws {
-        let process = try spawn(["closeness", "--family", "sinusoid", "--train-tasks", "10", "--test-tasks", "4", "--support", "8",
-                                 "--query", "8", "--activation", "relu", "--depths", "1,2,4,8", "--inner-times", "0.1,1",
-                                 "--seeds", "40", "--no-figures", "--out", "c"], in: scratch.url)
-        try waitFor(scratch.path("c/closeness.csv"), process: process)
-        XCTAssertTrue(process.isRunning, "the sweep is still running when interrupted")
-        kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
-        let stderr = String(decoding: (process.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertEqual(process.terminationStatus, 130, stderr)
-        let line = try XCTUnwrap(stderr.split(separator: "\n").last { $0.contains("interrupted") }.map(String.init))
-        XCTAssertTrue(line.contains("interrupted by SIGINT") && line.contains("kept") && line.contains("c/closeness.csv"), line)
-        let leftovers = (try FileManager.default.contentsOfDirectory(atPath: scratch.path("c"))).filter { $0.hasPrefix(".") }
-        XCTAssertEqual(leftovers, [], "no staging left after SIGINT")
-        XCTAssertNoThrow(try CSVTable.read(scratch.path("c/closeness.csv")), "the kept table is whole")
+        for (signalNumber, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+            let out = "c-\(name)"
+            let process = try spawn(["closeness", "--family", "sinusoid", "--train-tasks", "10", "--test-tasks", "4", "--support", "8",
+                                     "--query", "8", "--activation", "relu", "--depths", "1,2,4,8", "--inner-times", "0.1,1",
+                                     "--seeds", "40", "--no-figures", "--out", out], in: scratch.url)
+            try waitFor(scratch.path(out + "/closeness.csv"), process: process)
+            XCTAssertTrue(process.isRunning, "the sweep is still running when interrupted")
+            kill(process.processIdentifier, signalNumber)
+            process.waitUntilExit()
+            let stderr = String(decoding: (process.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            XCTAssertEqual(process.terminationStatus, 128 + signalNumber, stderr)
+            let line = try XCTUnwrap(stderr.split(separator: "\n").last { $0.contains("interrupted") }.map(String.init))
+            XCTAssertTrue(line.contains("interrupted by \(name)") && line.contains("kept") && line.contains(out + "/closeness.csv"), line)
+            let leftovers = (try FileManager.default.contentsOfDirectory(atPath: scratch.path(out))).filter { $0.hasPrefix(".") }
+            XCTAssertEqual(leftovers, [], "no staging left after \(name)")
+            XCTAssertNoThrow(try CSVTable.read(scratch.path(out + "/closeness.csv")), "the kept table is whole")
+        }
     }
 
     func testClosenessKilledAndResumedMatchesAnUninterruptedRun() throws {

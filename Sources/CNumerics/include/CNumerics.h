@@ -53,4 +53,61 @@ void ntkb_erf_dual(size_t n, double qi, double root_qi, const double *qj, const 
 void ntkb_gelu_dual(size_t n, double qi, double root_qi, const double *qj, const double *root_qj,
                     const double *sigma, double *sigma_hat, double *sigma_dot);
 
+// Convolutional kernel engine (convolution_sums.c).
+
+/// out[k] = scale·Σ_s sources[s][k] + shift (+ addend[k] if addend is not NULL), k < n: the
+/// filter taps of a convolution summed over runs of pairs. `out` may not alias a source.
+void ntkb_sum_runs(size_t n, const double *const *sources, size_t count, double scale, double shift,
+                   const double *addend, double *out);
+
+/// det[k] = (r − Σ_k)(r + Σ_k) with r = √qi·√qj[k]: q_i·q_j − Σ² without squaring the roots again.
+void ntkb_pair_determinant(size_t n, double root_qi, const double *root_qj, const double *sigma, double *det);
+
+/// The activation's update of a run: sigma[k] = hat[k], theta[k] *= dot[k].
+void ntkb_activation_update(size_t n, const double *hat, const double *dot, double *sigma, double *theta);
+
+// Numeric text (the CSV reader's byte scanner, text_numbers.c).
+//
+// Lines end with "\n", "\r\n" or "\r". Blank lines and lines whose first non-blank byte is '#'
+// are skipped. Values are separated by a comma (with optional blanks around it) or by blanks
+// (spaces, tabs); a '#' where a value would start ends the line. A value is a decimal number
+// [+-]digits[.digits][(e|E)[+-]digits], converted with correct rounding (an exact fast path, else
+// glibc's strtod in the C locale), so every shortest round-trip decimal reads back bit for bit.
+// The text must be followed by one readable zero byte (text[length] == 0).
+
+enum {
+    NTKB_TEXT_OK = 0,
+    NTKB_TEXT_NOT_A_NUMBER = 1,   // the token at offset (length bytes) is not a number
+    NTKB_TEXT_NON_FINITE = 2,     // NaN, infinity, or a decimal beyond the float64 range
+    NTKB_TEXT_BAD_SEPARATOR = 3,  // a number is followed by the byte at offset instead of a separator
+    NTKB_TEXT_RAGGED = 4,         // the line at offset holds `column` values, not the expected count
+    NTKB_TEXT_TOO_MANY_ROWS = 5,  // more data lines than the caller counted
+};
+
+typedef struct {
+    int code;
+    size_t offset;        // the byte the problem is at
+    size_t token_offset;  // the start of the offending token
+    size_t length;        // the token's length
+    size_t column;        // 1-based value index (RAGGED: the number of values found)
+} ntkb_text_error;
+
+/// The first line start at or after `position` (0 and `length` are line starts).
+size_t ntkb_text_line_boundary(const unsigned char *text, size_t length, size_t position);
+/// The offset of the first byte in [begin, end) that is not part of valid UTF-8, or SIZE_MAX.
+size_t ntkb_utf8_invalid_offset(const unsigned char *text, size_t begin, size_t end);
+/// The number of data lines (neither blank nor comments) in [begin, end), which starts a line.
+size_t ntkb_text_count_data_lines(const unsigned char *text, size_t begin, size_t end);
+/// The number of values on the first data line (0 if none); SIZE_MAX with *error set if malformed.
+size_t ntkb_text_first_row_width(const unsigned char *text, size_t length, ntkb_text_error *error);
+/// Parses the data lines of [begin, end) into out (row-major, `columns` values each, at most
+/// `rows` rows); returns the number of rows written; error->code says whether all went well.
+size_t ntkb_text_parse_rows(const unsigned char *text, size_t begin, size_t end, size_t columns,
+                            double *out, size_t rows, ntkb_text_error *error);
+/// Converts the decimal [begin, end) (followed by a byte that is not part of a number) into
+/// *value; returns NTKB_TEXT_OK, NTKB_TEXT_NON_FINITE or another error code.
+int ntkb_text_parse_number(const unsigned char *begin, const unsigned char *end, double *value);
+/// The 1-based line number of the byte at offset (which is not a '\n').
+size_t ntkb_text_line_number(const unsigned char *text, size_t offset);
+
 #endif

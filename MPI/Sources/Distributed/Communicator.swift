@@ -1,0 +1,41 @@
+import CMPI
+
+/// The processes of an MPI job (MPI_COMM_WORLD): this process's rank among `size`.
+public enum Communicator {
+    /// Starts MPI (once per process).
+    public static func start() { _ = ntk_mpi_init() }
+    public static func finish() { _ = ntk_mpi_finalize() }
+
+    public static var rank: Int { Int(ntk_mpi_rank()) }
+    public static var size: Int { Int(ntk_mpi_size()) }
+    public static var isRoot: Bool { rank == 0 }
+
+    public static func barrier() { ntk_mpi_barrier() }
+
+    /// Ends every process of the job with `code` (mpirun reports the failure).
+    public static func abort(_ code: Int32) -> Never {
+        ntk_mpi_abort(code)
+        fatalError("MPI_Abort returned")
+    }
+
+    /// Sums `values` elementwise over all processes, in place on every process.
+    public static func sum(_ values: inout [Double]) {
+        let count = values.count
+        values.withUnsafeMutableBufferPointer { _ = ntk_mpi_allreduce_sum($0.baseAddress, count) }
+    }
+
+    /// Whether `flag` is true on any process.
+    public static func any(_ flag: Bool) -> Bool { ntk_mpi_allreduce_max_int(flag ? 1 : 0) == 1 }
+
+    /// The bytes of `root`'s `text` on every process.
+    public static func broadcast(_ text: String, from root: Int = 0) -> String {
+        var bytes = rank == root ? Array(text.utf8) : []
+        var count = [Double(bytes.count)]
+        if rank != root { count[0] = 0 }
+        sum(&count)
+        if rank != root { bytes = [UInt8](repeating: 0, count: Int(count[0])) }
+        let length = bytes.count
+        bytes.withUnsafeMutableBytes { _ = ntk_mpi_bcast_bytes($0.baseAddress, length, Int32(root)) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

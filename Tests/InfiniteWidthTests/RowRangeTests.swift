@@ -1,0 +1,65 @@
+import InfiniteWidth
+import LinearAlgebra
+import XCTest
+
+/// Rows computed alone equal those rows of the whole matrix bit for bit (the unit of work for
+/// out-of-core and split computations), for symmetric and two-set calls, across block, tile and
+/// lane boundaries (32-row product blocks, 256-column tiles, 4-wide lanes).
+final class RowRangeTests: XCTestCase {
+    private func assertRowsMatch(_ recursion: KernelRecursion, _ x1: Matrix, _ x2: Matrix?, ranges: [Range<Int>],
+                                 file: StaticString = #filePath, line: UInt = #line) throws {
+        let depths = [1, 3]
+        let whole = try recursion.kernels(x1, x2, depths: depths)
+        for rows in ranges {
+            let part = try recursion.kernels(x1, x2, depths: depths, rows: rows)
+            for (w, p) in zip(whole, part) {
+                for (name, a, b) in [("nngp", w.nngp, p.nngp), ("ntk", w.ntk, p.ntk), ("head", w.head, p.head), ("body", w.body, p.body)] {
+                    let expected = a.rows(rows)
+                    // Bit-identical: compare the bit patterns, not the values.
+                    XCTAssertEqual(expected.elements.map(\.bitPattern), b.elements.map(\.bitPattern),
+                                   "\(name) depth \(w.depth) rows \(rows)", file: file, line: line)
+                }
+            }
+        }
+    }
+
+    func testSymmetricRowsEqualWholeMatrixRows() throws {
+        var g = SeededGenerator(seed: 7)
+        let x = Matrix.randomNormal(rows: 300, columns: 3, using: &g)
+        let ranges = [0..<1, 5..<6, 3..<41, 31..<33, 250..<300, 299..<300, 0..<300, 101..<262]
+        for activation in [Activation.relu, .erf] {
+            try assertRowsMatch(KernelRecursion(try Architecture(depth: 3, activation: activation)), x, nil, ranges: ranges)
+        }
+    }
+
+    func testTwoSetRowsEqualWholeMatrixRows() throws {
+        var g = SeededGenerator(seed: 8)
+        let x1 = Matrix.randomNormal(rows: 70, columns: 4, using: &g)
+        let x2 = Matrix.randomNormal(rows: 270, columns: 4, using: &g)
+        try assertRowsMatch(KernelRecursion(try Architecture(depth: 3, activation: .relu)), x1, x2,
+                            ranges: [0..<1, 30..<35, 64..<70, 0..<70])
+    }
+
+    func testOnlyRequestedKindsAreWritten() throws {
+        var g = SeededGenerator(seed: 9)
+        let x = Matrix.randomNormal(rows: 40, columns: 3, using: &g)
+        let recursion = KernelRecursion(try Architecture(depth: 2, activation: .relu))
+        let whole = try recursion.kernels(x)
+        var ntk = [Double](repeating: .nan, count: 40 * 40)
+        try ntk.withUnsafeMutableBufferPointer { buffer in
+            try recursion.compute(x, nil, depths: [2], kinds: .ntk, rows: 0..<40) { _, kind in
+                XCTAssertEqual(kind, .ntk)
+                return buffer.baseAddress!
+            }
+        }
+        XCTAssertEqual(ntk.map(\.bitPattern), whole.ntk.elements.map(\.bitPattern))
+    }
+
+    func testInvalidRowsAreRefused() throws {
+        let x = Matrix(rowArrays: [[1, 0], [0, 1]])
+        let recursion = KernelRecursion(try Architecture(depth: 1, activation: .relu))
+        XCTAssertThrowsError(try recursion.kernels(x, depths: [1], rows: 1..<3)) { error in
+            XCTAssertEqual(error as? KernelInputError, .invalidRows(1..<3, count: 2))
+        }
+    }
+}
