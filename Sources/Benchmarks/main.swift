@@ -6,13 +6,16 @@ import LinearAlgebra
 
 AllocatorTuning.keepFreedMemoryForReuse()
 // `Benchmarks conv` runs the convolutional kernels alone (`conv-flatten`: without the long GAP case);
-// `Benchmarks omniglot` runs only the Omniglot task-generation benchmark; `Benchmarks steps` only
-// the per-method outer-step comparison.
+// `Benchmarks omniglot` runs only the Omniglot task-generation benchmark; `Benchmarks activations`
+// only the activation benchmarks (tanh against ReLU, the per-activation table); `Benchmarks steps`
+// only the per-method outer-step comparison.
 if let section = CommandLine.arguments.dropFirst().first {
     if section.hasPrefix("conv") {
         try ConvolutionalKernelBenchmark.run(globalAveragePooling: section == "conv")
     } else if section == "omniglot" {
         try OmniglotBenchmark.run()
+    } else if section == "activations" {
+        try ActivationBenchmark.run()
     } else if section == "steps" {
         try MethodStepBenchmark.run()
     }
@@ -28,6 +31,8 @@ print()
 try CommandBenchmark.runAll(folder: scratch)
 print()
 try CommandBenchmark.predict(folder: scratch)
+print()
+try ActivationBenchmark.run()
 print()
 try PredictorBenchmark.run()
 print()

@@ -135,19 +135,28 @@ public struct ConvolutionalNetwork: Sendable {
         return (w, Array(parameters[(start + rows * channels)..<(start + rows * channels + channels)]))
     }
 
-    /// ∂f(x)/∂θ of one image, by backpropagation through the patches.
+    /// ∂f(x)/∂θ of one image, by backpropagation through the patches: the readout's part, then
+    /// the body's for the feature gradient ∂f/∂r = (σ_w,out/√F)·w.
     func gradient(_ image: [Double]) -> [Double] {
         let trace = forward(image)
         var gradient = [Double](repeating: 0, count: parameterCount)
         let fanIn = Double(trace.features.count), readoutScale = architecture.readoutWeightStd / fanIn.squareRoot()
         for (k, feature) in trace.features.enumerated() { gradient[readoutOffset + k] = readoutScale * feature }
         gradient[parameterCount - 1] = architecture.readoutBiasStd
-        // ∂f/∂h^L.
+        let featureGradient = parameters[readoutOffset..<(parameterCount - 1)].map { readoutScale * $0 }
+        addBodyGradient(featureGradient, trace: trace, into: &gradient)
+        return gradient
+    }
+
+    /// Adds J_bodyᵀ·g of one image into `gradient` (indexed like `parameters`), for the gradient g
+    /// (F values) of a loss with respect to the readout features r(h^L).
+    func addBodyGradient(_ featureGradient: [Double], trace: Trace, into gradient: inout [Double]) {
+        // ∂/∂h^L: r is the identity (flatten) or the mean over pixels (GAP).
         var upstream = Matrix(rows: convolution.pixels, columns: channels)
         for p in 0..<convolution.pixels {
             for c in 0..<channels {
-                let w = parameters[readoutOffset + (convolution.readout == .flatten ? p * channels + c : c)]
-                upstream[p, c] = readoutScale * w / (convolution.readout == .flatten ? 1 : Double(convolution.pixels))
+                upstream[p, c] = convolution.readout == .flatten
+                    ? featureGradient[p * channels + c] : featureGradient[c] / Double(convolution.pixels)
             }
         }
         for l in stride(from: architecture.depth - 1, through: 0, by: -1) {
@@ -159,18 +168,51 @@ public struct ConvolutionalNetwork: Sendable {
             let scale = architecture.weightStd / Double(patches.columns).squareRoot()
             let gradW = Matrix.product(patches, delta, transposeA: true, alpha: scale)
             let start = layerOffsets[l]
-            for k in 0..<gradW.elements.count { gradient[start + k] = gradW.elements[k] }
+            for k in 0..<gradW.elements.count { gradient[start + k] += gradW.elements[k] }
             for c in 0..<channels {
                 var sum = 0.0
                 for p in 0..<convolution.pixels { sum += delta[p, c] }
-                gradient[start + gradW.elements.count + c] = architecture.biasStd * sum
+                gradient[start + gradW.elements.count + c] += architecture.biasStd * sum
             }
             guard l > 0 else { break }
             let (w, _) = weights(layer: l, inputChannels: channels)
             let patchGradient = Matrix.product(delta, w, transposeB: true, alpha: scale)
             upstream = ImagePatches.scatter(patchGradient, convolution, channels: channels)
         }
-        return gradient
+    }
+}
+
+extension ConvolutionalNetwork: LinearHeadNetwork {
+    /// The readout f = (σ_w,out/√F)·⟨w, r(h^L)⟩ + σ_b,out·b as an affine layer (one output; w then
+    /// b, as laid out in `parameters`), so that the head code of `LinearHeadNetwork` is shared.
+    public var readout: AffineLayer {
+        AffineLayer(fanIn: featureCount, fanOut: 1, offset: readoutOffset, weightStd: architecture.readoutWeightStd,
+                    biasStd: architecture.readoutBiasStd, parameterization: .ntk)
+    }
+
+    /// The hidden layers' parameters (they come first; the readout's w and b follow).
+    public var bodyParameters: Range<Int> { 0..<readoutOffset }
+    /// The readout's parameters: w (F values), then b.
+    public var headParameters: Range<Int> { readoutOffset..<parameterCount }
+    /// F: H·W·c with a flatten readout, c with global average pooling.
+    public var featureCount: Int { Self.readoutFanIn(convolution, channels: channels) }
+
+    /// r(h^L(x)) for each row of `x`, n × F: the features the readout reads.
+    public func features(_ x: Matrix) throws -> Matrix {
+        try convolution.validate(inputDimension: x.columns, set: "inputs")
+        return Matrix(rows: x.rows, columns: featureCount, elements: (0..<x.rows).flatMap { forward(x.row($0)).features })
+    }
+
+    /// J_bodyᵀ·vec(G) = Σ_i J_body(x_i)ᵀ·G_i, one backward pass per image.
+    public func bodyGradient(featureGradient: Matrix, inputs x: Matrix) throws -> [Double] {
+        try convolution.validate(inputDimension: x.columns, set: "inputs")
+        precondition(featureGradient.rows == x.rows && featureGradient.columns == featureCount,
+                     "the feature gradient must be \(x.rows)×\(featureCount)")
+        var gradient = [Double](repeating: 0, count: parameterCount)
+        for i in 0..<x.rows {
+            addBodyGradient(featureGradient.row(i), trace: forward(x.row(i)), into: &gradient)
+        }
+        return Array(gradient[bodyParameters])
     }
 }
 

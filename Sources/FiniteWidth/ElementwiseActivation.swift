@@ -1,10 +1,9 @@
 import InfiniteWidth
 import LinearAlgebra
-import RealModule
 
-/// φ, φ' and φ'' applied to whole matrices of pre-activations. The switch on the activation
-/// happens once per call; each case runs its own loop over the buffers, so the per-entry work
-/// is the formula alone. The formulas are those of `Activation` (φ'(0) = a for ABReLU(a, b)).
+/// φ, φ′ and φ″ applied to whole matrices of pre-activations. The formulas are those of
+/// `Activation` (InfiniteWidth), written once there; this type only runs them over buffers, with
+/// the piecewise-linear ABReLU family (φ′(0) = a for ABReLU(a, b)) and identity looped inline.
 struct ElementwiseActivation: Sendable {
     let activation: Activation
 
@@ -12,22 +11,16 @@ struct ElementwiseActivation: Sendable {
     func apply(to z: inout Matrix) {
         z.withUnsafeMutableBufferPointer { buffer in
             let p = buffer.baseAddress!, count = buffer.count
-            switch activation {
-            case .identity: break
-            case .relu, .leakyReLU, .abReLU:
-                let (a, b) = activation.abReLUSlopes!
+            if activation == .identity { return }
+            if let (a, b) = activation.abReLUSlopes {
                 for i in 0..<count { p[i] = p[i] > 0 ? b * p[i] : a * p[i] }
-            case .erf: for i in 0..<count { p[i] = Double.erf(p[i]) }
-            case .gelu: for i in 0..<count { p[i] = p[i] * normalCDF(p[i]) }
-            case .tanh: for i in 0..<count { p[i] = Double.tanh(p[i]) }
-            case .softplus: for i in 0..<count { p[i] = softplus(p[i]) }
-            case .sin: for i in 0..<count { p[i] = Double.sin(p[i]) }
-            case let .custom(f): for i in 0..<count { p[i] = f.function(p[i]) }
+                return
             }
+            for i in 0..<count { p[i] = activation.value(p[i]) }
         }
     }
 
-    /// (φ(Z), φ'(Z)) in one pass.
+    /// (φ(Z), φ′(Z)) in one pass.
     func valuesAndSlopes(_ z: Matrix) -> (values: Matrix, slopes: Matrix) {
         var (h, s) = (z, z)
         h.withUnsafeMutableBufferPointer { hBuffer in
@@ -38,105 +31,38 @@ struct ElementwiseActivation: Sendable {
         return (h, s)
     }
 
-    /// Overwrites the pre-activations in `h` by φ and those in `s` by φ'.
+    /// Overwrites the pre-activations in `h` by φ and those in `s` by φ′.
     private func fillValuesAndSlopes(_ h: UnsafeMutablePointer<Double>, _ s: UnsafeMutablePointer<Double>, count: Int) {
-        switch activation {
-        case .identity:
+        if activation == .identity {
             for i in 0..<count { s[i] = 1 }
-        case .relu, .leakyReLU, .abReLU:
-            let (a, b) = activation.abReLUSlopes!
+        } else if let (a, b) = activation.abReLUSlopes {
             for i in 0..<count {
-                let positive = h[i] > 0
-                s[i] = positive ? b : a
+                s[i] = h[i] > 0 ? b : a
                 h[i] *= s[i]
             }
-        case .erf:
-            let c = 2 / Double.pi.squareRoot()
+        } else {
             for i in 0..<count {
                 let x = h[i]
-                (h[i], s[i]) = (Double.erf(x), c * Double.exp(-x * x))
-            }
-        case .gelu:
-            for i in 0..<count {
-                let x = h[i], cdf = normalCDF(x)
-                (h[i], s[i]) = (x * cdf, cdf + x * normalDensity(x))
-            }
-        case .tanh:
-            for i in 0..<count {
-                let t = Double.tanh(h[i])
-                (h[i], s[i]) = (t, 1 - t * t)
-            }
-        case .softplus:
-            for i in 0..<count {
-                let x = h[i]
-                (h[i], s[i]) = (softplus(x), logistic(x))
-            }
-        case .sin:
-            for i in 0..<count {
-                let x = h[i]
-                (h[i], s[i]) = (Double.sin(x), Double.cos(x))
-            }
-        case let .custom(f):
-            for i in 0..<count {
-                let x = h[i]
-                (h[i], s[i]) = (f.function(x), f.derivative(x))
+                (h[i], s[i]) = (activation.value(x), activation.derivative(x))
             }
         }
     }
 
-    /// True when φ'' = 0 almost everywhere (identity and the ABReLU family): Hessian-vector
-    /// products then skip the curvature term.
-    var hasCurvature: Bool { !activation.isPositivelyHomogeneous }
+    /// True when φ″ is not zero almost everywhere: Hessian-vector products then include the
+    /// curvature term.
+    var hasCurvature: Bool { !activation.isPiecewiseLinear }
 
-    /// φ''(Z) (zero for the piecewise-linear activations).
+    /// φ″(Z) (zero for the piecewise-linear activations).
     func curvatures(_ z: Matrix) -> Matrix {
         var c = z
         c.withUnsafeMutableBufferPointer { buffer in
             let p = buffer.baseAddress!, count = buffer.count
-            switch activation {
-            case .identity, .relu, .leakyReLU, .abReLU:
+            if activation.isPiecewiseLinear {
                 for i in 0..<count { p[i] = 0 }
-            case .erf:
-                let c = -4 / Double.pi.squareRoot()
-                for i in 0..<count { p[i] = c * p[i] * Double.exp(-p[i] * p[i]) }
-            case .gelu:
-                for i in 0..<count { p[i] = normalDensity(p[i]) * (2 - p[i] * p[i]) }
-            case .tanh:
-                for i in 0..<count {
-                    let t = Double.tanh(p[i])
-                    p[i] = -2 * t * (1 - t * t)
-                }
-            case .softplus:
-                for i in 0..<count {
-                    let s = logistic(p[i])
-                    p[i] = s * (1 - s)
-                }
-            case .sin:
-                for i in 0..<count { p[i] = -Double.sin(p[i]) }
-            case let .custom(f):
-                for i in 0..<count { p[i] = f.secondDerivative(p[i]) }
+            } else {
+                for i in 0..<count { p[i] = activation.secondDerivative(p[i]) }
             }
         }
         return c
     }
-}
-
-/// Φ(x) = ½·erfc(−x/√2).
-@inline(__always) private func normalCDF(_ x: Double) -> Double {
-    0.5 * Double.erfc(-x * 0.707_106_781_186_547_524_4)
-}
-
-/// ϕ(x) = e^{−x²/2}/√(2π).
-@inline(__always) private func normalDensity(_ x: Double) -> Double {
-    Double.exp(-0.5 * x * x) * 0.398_942_280_401_432_677_9
-}
-
-/// log(1 + eˣ) without overflow.
-@inline(__always) private func softplus(_ x: Double) -> Double {
-    max(x, 0) + Double.log(onePlus: Double.exp(-abs(x)))
-}
-
-/// 1/(1 + e^{−x}) without overflow.
-@inline(__always) private func logistic(_ x: Double) -> Double {
-    x >= 0 ? 1 / (1 + Double.exp(-x)) : Double.exp(x) / (1 + Double.exp(x))
 }

@@ -37,8 +37,9 @@ public enum FiniteWidthError: HyperparameterError, Equatable {
         case let .parameterCountMismatch(expected, found):
             return "the network has \(expected) parameters, but \(found) values were given"
         case .convolutionalArchitecture:
-            return "finite-width networks are fully connected: a convolutional architecture has infinite-width "
-                + "kernels (kernel, predict, closeness) but no finite network to train yet"
+            return "the finite-width trainers take fully connected networks only: a convolutional architecture has "
+                + "infinite-width kernels (kernel, predict, closeness) and a finite network with its empirical "
+                + "kernels, but the trainers do not take it yet"
         case let .noPoints(set):
             return "\(set) holds no points"
         case let .inputDimensionMismatch(set, expected, found):

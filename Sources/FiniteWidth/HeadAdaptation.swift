@@ -17,7 +17,7 @@ struct HeadAdaptationPath {
     var adapted: [Double] { heads[heads.count - 1] }
 }
 
-extension FullyConnectedNetwork {
+extension LinearHeadNetwork {
     /// Adapts `head` on support features; `recording` keeps every w_k and r_k for the backward
     /// recursion of the meta-gradient.
     func adaptHead(_ head: [Double], features: Matrix, offset: Matrix, labels: Matrix,

@@ -3,10 +3,20 @@ import LinearAlgebra
 /// The readout on its own, for trainers that put several heads on one body (MTL:
 /// Σ_i ½‖head_i(body(D_i)) − Y_i‖²) or adapt the head alone (ANIL).
 ///
-/// A head is a parameter vector laid out like `headParameters`: W^{L+1} (k × h, row-major), then
-/// b^{L+1} (k values); `nil` means this network's own head. Every product is one GEMM.
-extension FullyConnectedNetwork {
-    /// head(H) = a·H·Wᵀ + β·1bᵀ, n × k, for features H (n × h).
+/// A head is a parameter vector laid out like `headParameters`: W^{L+1} (k × F, row-major), then
+/// b^{L+1} (k values); `nil` means this network's own head. Every product is one GEMM. The code
+/// is shared by every `LinearHeadNetwork` (fully connected: F = h; convolutional: F = the
+/// flattened or pooled features, k = 1).
+public protocol LinearHeadNetwork: BodyFeatureMap {
+    /// The readout: an affine layer on the F features (a = σ_w,out/√F, β = σ_b,out in NTK
+    /// parameterization) whose parameters, in `parameters`, are the head.
+    var readout: AffineLayer { get }
+}
+
+extension FullyConnectedNetwork: LinearHeadNetwork {}
+
+extension LinearHeadNetwork {
+    /// head(H) = a·H·Wᵀ + β·1bᵀ, n × k, for features H (n × F).
     public func headOutputs(features: Matrix, head: [Double]? = nil) -> Matrix {
         withHead(head) { layer, p in layer.apply(features, parameters: p) }
     }
@@ -23,7 +33,7 @@ extension FullyConnectedNetwork {
         return gradient
     }
 
-    /// a·G·W, n × h: the gradient with respect to the features, to hand to `bodyGradient`.
+    /// a·G·W, n × F: the gradient with respect to the features, to hand to `bodyGradient`.
     public func featureGradient(outputGradient: Matrix, head: [Double]? = nil) -> Matrix {
         withHead(head) { layer, p in layer.pullBack(outputGradient, parameters: p) }
     }

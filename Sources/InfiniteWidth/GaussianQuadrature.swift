@@ -22,12 +22,32 @@ struct StandardNormalRule: Sendable {
     /// The single node z = 0: exact for a constant integrand (a degenerate direction).
     static let point = StandardNormalRule(nodes: [0], weights: [1])
 
-    /// The trapezoid rule with step `h` on [−10, 10]: weights h·ϕ(z_k).
-    static func trapezoid(step h: Double) -> StandardNormalRule {
-        let halfCount = Int((10 / h).rounded(.down))
+    /// The trapezoid rule with step `h` on [−L, L] (L = 10 by default): weights h·ϕ(z_k).
+    static func trapezoid(step h: Double, halfWidth: Double = 10) -> StandardNormalRule {
+        let halfCount = Int((halfWidth / h).rounded(.down))
         let nodes = (-halfCount...halfCount).map { Double($0) * h }
         let normalization = h / (2 * Double.pi).squareRoot()
         return StandardNormalRule(nodes: nodes, weights: nodes.map { normalization * Double.exp(-0.5 * $0 * $0) })
+    }
+
+    /// Gauss–Legendre with `points` nodes on each piece of [−L, L] cut at `breaks` (those
+    /// inside), weights times ϕ(z): spectrally accurate for integrands analytic on each piece,
+    /// such as an activation with kinks at the breaks.
+    static func piecewiseLegendre(breaks: [Double], points: Int, halfWidth: Double = 10) -> StandardNormalRule {
+        let reference = points == QuadratureDualMaps.piecePoints ? GaussLegendre.pieceRule : GaussLegendre.rule(points: points)
+        let cuts = [-halfWidth] + breaks.filter { abs($0) < halfWidth }.sorted() + [halfWidth]
+        var nodes: [Double] = [], weights: [Double] = []
+        nodes.reserveCapacity(points * (cuts.count - 1))
+        weights.reserveCapacity(points * (cuts.count - 1))
+        for (a, b) in zip(cuts, cuts.dropFirst()) where b > a {
+            let middle = (a + b) / 2, radius = (b - a) / 2
+            for (x, w) in zip(reference.nodes, reference.weights) {
+                let z = middle + radius * x
+                nodes.append(z)
+                weights.append(radius * w * standardNormalDensity(z))
+            }
+        }
+        return StandardNormalRule(nodes: nodes, weights: weights)
     }
 
     /// The n-point Gauss–Hermite rule from GSL, mapped from the weight e^{−x²} to N(0, 1):
@@ -48,7 +68,7 @@ struct StandardNormalRule: Sendable {
     /// M(y)·e^{−2πy/h} for any strip |Im z| < y in which the integrand is analytic, with M(y)
     /// its size on the strip's edge. Requiring an error of about e^{−40}:
     /// - entire φ growing like e^{γ·y²}: M(y) ~ e^{(1/2 + 2γc²)·y²}, so h ≤ 0.70/√(1 + 4γc²);
-    /// - a singularity at distance τ: y = τ/c, M ~ e^{y²/2}, so h ≤ 2πy/(40 + y²/2) while
+    /// - a singularity at distance τ: y = 0.8τ/c, M ~ e^{y²/2}, so h ≤ 2πy/(40 + y²/2) while
     ///   y < 9 (beyond that the Gaussian factor alone limits h, to 0.7);
     /// - unknown: theory.md's rule, 0.05, shrinking like 1/c beyond c = 5.
     static func trapezoidStep(scale c: Double, analyticity: Analyticity) -> Double {
@@ -58,12 +78,47 @@ struct StandardNormalRule: Sendable {
             h = min(h, 0.7 / (1 + 4 * growth * c * c).squareRoot())
         case let .strip(tau):
             h = min(h, 0.7)
-            let y = c > 0 ? tau / c : .infinity
+            let y = c > 0 ? 0.8 * tau / c : .infinity   // 0.8: off the singularity, where M(y) blows up
             if y < 9 { h = min(h, 2 * Double.pi * y / (40 + 0.5 * y * y)) }
         case .unknown:
             h = min(h, 0.05 * min(1, 5 / max(c, 1e-300)))
         }
         return h
+    }
+}
+
+/// Gauss–Legendre nodes and weights on [−1, 1], by Newton's method on P_n from the
+/// asymptotic first guesses cos(π(i − 1/4)/(n + 1/2)) (converged to round-off).
+enum GaussLegendre {
+    /// The rule of the pair quadrature's pieces, built once (the inner rule moves with z₁).
+    static let pieceRule = rule(points: QuadratureDualMaps.piecePoints)
+
+    static func rule(points n: Int) -> (nodes: [Double], weights: [Double]) {
+        var nodes = [Double](repeating: 0, count: n), weights = nodes
+        for i in 0..<(n + 1) / 2 {
+            var x = Double.cos(Double.pi * (Double(i) + 0.75) / (Double(n) + 0.5))
+            var derivative = 0.0
+            for _ in 0..<100 {
+                var p0 = 1.0, p1 = x
+                if n == 1 { p0 = 1; p1 = x }
+                for k in stride(from: 2, through: n, by: 1) {
+                    let p2 = ((2 * Double(k) - 1) * x * p1 - (Double(k) - 1) * p0) / Double(k)
+                    p0 = p1
+                    p1 = p2
+                }
+                let pn = n == 0 ? 1 : p1, pPrevious = n == 1 ? 1 : p0
+                derivative = Double(n) * (x * pn - pPrevious) / (x * x - 1)
+                let step = pn / derivative
+                x -= step
+                if abs(step) < 1e-16 { break }
+            }
+            nodes[i] = -x
+            nodes[n - 1 - i] = x
+            let w = 2 / ((1 - x * x) * derivative * derivative)
+            weights[i] = w
+            weights[n - 1 - i] = w
+        }
+        return (nodes, weights)
     }
 }
 
@@ -84,9 +139,16 @@ struct QuadratureDualMaps: Sendable {
         }
     }
 
-    private func rule(scale: Double) -> StandardNormalRule {
+    /// Nodes per piece of the split rule used for activations with kinks.
+    static let piecePoints = 96
+
+    /// The rule for z in φ(offset + scale·z): split at the kinks when φ has any.
+    private func rule(scale: Double, offset: Double = 0) -> StandardNormalRule {
         if let fixedRule { return fixedRule }
         if scale == 0 { return .point }
+        if !activation.kinks.isEmpty {
+            return .piecewiseLegendre(breaks: activation.kinks.map { ($0 - offset) / scale }, points: Self.piecePoints)
+        }
         return .trapezoid(step: StandardNormalRule.trapezoidStep(scale: scale, analyticity: activation.analyticity))
     }
 
@@ -109,10 +171,13 @@ struct QuadratureDualMaps: Sendable {
         let rho = r > 0 ? min(1, max(-1, sigma / r)) : 0
         let c1 = q1.squareRoot(), c2 = q2.squareRoot()
         let along = c2 * rho, across = c2 * ((1 - rho) * (1 + rho)).squareRoot()
-        let outer = rule(scale: max(c1, abs(along))), inner = rule(scale: across)
+        let split = !activation.kinks.isEmpty && fixedRule == nil
+        let outer = split ? rule(scale: c1) : rule(scale: max(c1, abs(along)))
+        var inner = rule(scale: across)
         var hat = 0.0, dot = 0.0
         for (z1, w1) in zip(outer.nodes, outer.weights) {
             let center = along * z1
+            if split { inner = rule(scale: across, offset: center) }
             var innerHat = 0.0, innerDot = 0.0
             for (z2, w2) in zip(inner.nodes, inner.weights) {
                 let v = center + across * z2

@@ -62,28 +62,24 @@ struct LayerRecursion: Sendable {
 }
 
 /// The variances q^l(x) = Σ^l(x, x) of every layer for every point, with the exact diagonal
-/// maps Σ̂^l(x, x), Σ̇^l(x, x): O(n·L) work that lets each pair run through all layers alone.
+/// maps Σ̂^l(x, x), Σ̇^l(x, x) and the dual maps' per-point state of each layer
+/// (`PreparedVariances`): O(n·L) work that lets each pair run through all layers alone.
 struct DiagonalRecursion {
-    /// q[l − 1][i] = Σ^l(x_i, x_i), l = 1…L, and its square root.
-    let variance: [[Double]]
-    let root: [[Double]]
-    /// hat[l − 1][i] = Σ̂^l(x_i, x_i), dot[l − 1][i] = Σ̇^l(x_i, x_i).
-    let hat: [[Double]]
-    let dot: [[Double]]
+    /// layers[l − 1]: q^l = Σ^l(x_i, x_i), √q^l, Σ̂^l(x_i, x_i), Σ̇^l(x_i, x_i) and the per-point
+    /// state of layer l's dual maps.
+    let layers: [PreparedVariances]
 
-    init(squaredNorms: [Double], depth: Int, layers: LayerRecursion, dual: DualActivation) {
-        var q = squaredNorms.map { layers.firstCovariance(innerProduct: $0) }
-        var variance: [[Double]] = [], hat: [[Double]] = [], dot: [[Double]] = []
+    init(squaredNorms: [Double], depth: Int, layers recursion: LayerRecursion, dual: DualActivation) {
+        var q = squaredNorms.map { recursion.firstCovariance(innerProduct: $0) }
+        var layers: [PreparedVariances] = []
         for _ in 1...depth {
-            let maps = q.map(dual.diagonal)
-            variance.append(q)
-            hat.append(maps.map(\.hat))
-            dot.append(maps.map(\.dot))
-            q = maps.map { layers.nextCovariance($0.hat) }
+            let state = dual.prepare(variances: q)
+            layers.append(state)
+            q = state.hat.map { recursion.nextCovariance($0) }
         }
-        self.variance = variance
-        root = variance.map { $0.map { $0.squareRoot() } }
-        self.hat = hat
-        self.dot = dot
+        self.layers = layers
     }
+
+    /// q[l − 1][i] = Σ^l(x_i, x_i), l = 1…L.
+    var variance: [[Double]] { layers.map(\.variance) }
 }

@@ -96,19 +96,14 @@ struct RowRecursion: Sendable {
         var readout = 0
         for l in 1...deepest {
             let carry = dual.carriesDeterminant && l < deepest
-            diagonal2.variance[l - 1].withUnsafeBufferPointer { qj in
-                diagonal2.root[l - 1].withUnsafeBufferPointer { rootQj in
-                    dual.pairs(count: count, qi: diagonal1.variance[l - 1][i], rootQi: diagonal1.root[l - 1][i],
-                               qj: qj.baseAddress! + start, rootQj: rootQj.baseAddress! + start, sigma: sigma,
-                               determinant: dual.carriesDeterminant ? det : nil, sigmaHat: hat, sigmaDot: dot,
-                               nextDeterminant: carry ? nextDet : nil,
-                               weightVariance: layers.weightVariance, biasVariance: layers.biasVariance)
-                }
-            }
+            dual.pairs(row: i, of: diagonal1.layers[l - 1], columns: start, count: count, of: diagonal2.layers[l - 1],
+                       sigma: sigma, determinant: dual.carriesDeterminant ? det : nil, sigmaHat: hat, sigmaDot: dot,
+                       nextDeterminant: carry ? nextDet : nil,
+                       weightVariance: layers.weightVariance, biasVariance: layers.biasVariance)
             if let k = diagonal {
                 // The exact diagonal maps, the same values that produced q^{l+1}.
-                hat[k] = diagonal1.hat[l - 1][i]
-                dot[k] = diagonal1.dot[l - 1][i]
+                hat[k] = diagonal1.layers[l - 1].hat[i]
+                dot[k] = diagonal1.layers[l - 1].dot[i]
                 if carry { nextDet[k] = 0 }
             }
             if readout < readoutDepths.count && readoutDepths[readout] == l {
@@ -134,7 +129,7 @@ struct RowRecursion: Sendable {
     private func loadFirstLayer(row i: Int, innerProducts g: UnsafePointer<Double>, start: Int, count: Int, diagonal: Int?,
                                 sigma: UnsafeMutablePointer<Double>, theta: UnsafeMutablePointer<Double>,
                                 determinant: UnsafeMutablePointer<Double>?) {
-        let q1 = diagonal1.variance[0][i]
+        let q1 = diagonal1.layers[0].variance[i]
         for k in 0..<count {
             sigma[k] = layers.firstCovariance(innerProduct: g[k])
             theta[k] = layers.firstTangent(innerProduct: g[k], covariance: sigma[k])
@@ -145,7 +140,7 @@ struct RowRecursion: Sendable {
             theta[k] = layers.firstTangent(innerProduct: geometry.squaredNorms1[i], covariance: q1)
         }
         guard let determinant else { return }
-        diagonal2.variance[0].withUnsafeBufferPointer { q2 in
+        diagonal2.layers[0].variance.withUnsafeBufferPointer { q2 in
             for k in 0..<count {
                 let product = q1 * q2[start + k]
                 let naive = product - sigma[k] * sigma[k]

@@ -63,6 +63,8 @@ struct ArchitectureOptions: ParsableArguments {
                                     parameterization: parsedParameterization(), convolution: convolution)
         } catch let error as ArchitectureError {
             throw ValidationError(error.commandLineDescription)
+        } catch let error as ActivationError {
+            throw ValidationError("--activation '\(activation)': \(error)")
         } catch is ConvolutionError {
             throw ValidationError("--conv: convolutional networks are implemented in NTK parameterization only; "
                                   + "drop --parameterization \(parameterization)")

@@ -26,8 +26,14 @@ public struct KernelRequest: Sendable {
         if let depth = command.depth, depth < 1 { throw ValidationError("--depth must be at least 1, got \(depth)") }
         let architecture = try command.network.architecture(depth: depths.max()!)
         recursion = KernelRecursion(architecture, quadrature: try command.network.quadratureRule())
-        x1 = try Matrix(csvFile: command.x1)
-        x2 = try command.x2.map { try Matrix(csvFile: $0) }
+        if command.kernels != "nngp,ntk,head,body" || command.rows != nil || command.memoryLimit != nil {
+            throw CommandFailure("ntkbridge-mpi kernel writes all four kernels over all rows: --kernels, --rows and "
+                                 + "--memory-limit are for the serial command (the processes already split the rows)")
+        }
+        x1 = try Matrix(matrixFile: command.x1)
+        x2 = try command.x2.map { try Matrix(matrixFile: $0) }
+        try command.network.checkInputDimension(x1.columns, of: "--x1 \(command.x1)")
+        if let x2 { try command.network.checkInputDimension(x2.columns, of: "--x2 \(command.x2!)") }
         if let x2, x2.columns != x1.columns {
             throw CommandFailure("--x2 \(command.x2!) has \(x2.columns) columns but --x1 \(command.x1) has \(x1.columns): "
                                  + "the input dimensions must agree")

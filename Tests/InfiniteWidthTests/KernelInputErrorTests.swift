@@ -51,10 +51,21 @@ final class KernelInputErrorTests: XCTestCase {
         XCTAssertEqual(try Activation(parsing: "leaky-relu:0.1"), .leakyReLU(slope: 0.1))
         XCTAssertEqual(try Activation(parsing: "abrelu:-0.5,1.5"), .abReLU(negativeSlope: -0.5, positiveSlope: 1.5))
         XCTAssertEqual(try Activation(parsing: "GELU"), .gelu)
-        for text in ["relux", "leaky-relu:", "leaky-relu:a", "abrelu:1", "abrelu:1,2,3", "abrelu:nan,1", ""] {
+        for text in ["relux", ""] {
             XCTAssertThrowsError(try Activation(parsing: text), text) { error in
-                XCTAssertEqual(error as? ArchitectureError, .unknownActivation(text))
+                XCTAssertEqual(error as? ActivationError, .unknownName(text))
                 XCTAssertTrue("\(error)".contains("leaky-relu:<α>"))
+                XCTAssertTrue("\(error)".contains("rectified-monomial:<n>"))
+            }
+        }
+        let badParameters = ["leaky-relu:": "leaky-relu", "leaky-relu:a": "α", "abrelu:1": "abrelu", "abrelu:1,2,3": "abrelu",
+                             "abrelu:nan,1": "parameter a", "monomial:-1": "parameter n", "elu:nan": "parameter α",
+                             "polynomial:": "polynomial", "monomial:2.5": "parameter n", "hermite:x": "parameter n",
+                             "relu:1": "no parameters", "polynomial:1,,2": "parameter c1", "rectified-monomial:99": "0 to 32"]
+        for (text, named) in badParameters {
+            XCTAssertThrowsError(try Activation(parsing: text), text) { error in
+                XCTAssertNotNil(error as? ActivationError, text)
+                XCTAssertTrue("\(error)".contains(named), "\(text): \(error)")
             }
         }
         for activation in KernelPropertyTests.activations {

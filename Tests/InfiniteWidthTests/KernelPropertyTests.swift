@@ -6,8 +6,12 @@ import XCTest
 
 /// Properties of the kernels that hold for every input (theory.md §1).
 final class KernelPropertyTests: XCTestCase {
+    /// The whole catalogue (exp, whose kernels grow like e^{e^{q}}, is tested with smaller σ_w).
     static let activations: [Activation] = [.relu, .leakyReLU(slope: 0.2), .abReLU(negativeSlope: -0.5, positiveSlope: 1.5),
-                                            .erf, .gelu, .identity, .tanh, .softplus, .sin]
+                                            .erf, .gelu, .identity, .tanh, .softplus, .sin, .sigmoid, .silu, .elu(alpha: 0.7),
+                                            .selu, .cos, .gaussian, .abs, .sign, .monomial(degree: 3),
+                                            .rectifiedMonomial(degree: 0), .rectifiedMonomial(degree: 2), .hermite(degree: 4),
+                                            .polynomial(coefficients: [0.2, 1, -0.3])]
 
     private func randomInputs(_ n: Int, _ d: Int, seed: UInt64, scale: Double = 1) -> Matrix {
         var g = SeededGenerator(seed: seed)

@@ -53,6 +53,49 @@ void ntkb_erf_dual(size_t n, double qi, double root_qi, const double *qj, const 
 void ntkb_gelu_dual(size_t n, double qi, double root_qi, const double *qj, const double *root_qj,
                     const double *sigma, double *sigma_hat, double *sigma_dot);
 
+/// sin (cosine = 0) or cos (cosine = 1): with m = (qi + qj)/2,
+///     sin:  Σ̂ = e^{−m}·sinh Σ,  Σ̇ = e^{−m}·cosh Σ      cos:  Σ̂ = e^{−m}·cosh Σ,  Σ̇ = e^{−m}·sinh Σ.
+void ntkb_trig_dual(size_t n, int cosine, double qi, const double *qj, const double *sigma,
+                    double *sigma_hat, double *sigma_dot);
+
+/// exp:  Σ̂ = Σ̇ = e^{(qi + qj)/2 + Σ}.
+void ntkb_exp_dual(size_t n, double qi, const double *qj, const double *sigma, double *sigma_hat, double *sigma_dot);
+
+/// The Gaussian e^{−x²}: with D = (1 + 2qi)(1 + 2qj) − 4Σ² (evaluated as for erf),
+///     Σ̂ = D^{−1/2},  Σ̇ = 4Σ·D^{−3/2}.
+void ntkb_gaussian_dual(size_t n, double qi, double root_qi, const double *qj, const double *root_qj,
+                        const double *sigma, double *sigma_hat, double *sigma_dot);
+
+/// Maps that depend on the angle only, Σ̂ = c0 + c1·(1 − 2θ/π), Σ̇ = 0: sign (c0 = 0, c1 = 1)
+/// and the step 1{x > 0} (c0 = c1 = 1/4). θ = atan2(√det, Σ) with det carried as for ABReLU;
+/// next_det (if not NULL) receives det' = (q' − Σ')(q' + Σ') for Σ' = w·Σ̂ + v, q' = w(c0 + c1) + v:
+///     q' − Σ' = w·c1·2θ/π,   q' + Σ' = 2v + w·(2c0 + c1·(2 − 2θ/π)).
+void ntkb_angular_dual(size_t n, double c0, double c1, double weight_var, double bias_var,
+                       double root_qi, const double *root_qj, const double *sigma, const double *det,
+                       double *sigma_hat, double *sigma_dot, double *next_det);
+
+/// The rectified monomial max(0, x)ⁿ, n = degree ≥ 1 (the arc-cosine kernel of Cho & Saul 2009):
+/// with r = √(qi·qj), ρ = Σ/r, θ = arccos ρ,
+///     Σ̂ = rⁿ/(2π)·Jₙ(θ),   Σ̇ = n²·r^{n−1}/(2π)·J_{n−1}(θ),   Jₙ = Pₙ(ρ)·(π − θ) + Rₙ(ρ)·sin θ,
+/// Pₙ, Rₙ polynomials (coefficients lowest first: p_hat, r_hat of degree n; p_dot, r_dot of
+/// degree n − 1) built by P₀ = 1, R₀ = 0, P_{n+1} = (1 − ρ²)Pₙ′ + (2n+1)ρPₙ,
+/// R_{n+1} = Pₙ + (1 − ρ²)Rₙ′ + 2nρRₙ.
+void ntkb_arccos_dual(size_t n, size_t degree, const double *p_hat, const double *r_hat,
+                      const double *p_dot, const double *r_dot, double root_qi, const double *root_qj,
+                      const double *sigma, double *sigma_hat, double *sigma_dot);
+
+/// One truncated Hermite (Mehler) series for n pairs (x_i, x_j), over the degrees
+/// k = first + step·t, t = 0…terms−1 (step 1, or 2 for an odd or even φ): with the row point's
+/// coefficients ci[t] (contiguous) and the column points' cj[t·stride + j] (one row of `stride`
+/// points per term),
+///     out[j] = Σ_t ci[t]·cj[t·stride + j]·ρ[j]^{first + step·t}     (first ∈ {0, 1}).
+void ntkb_hermite_sum(size_t n, size_t terms, size_t first, size_t step, const double *rho, const double *ci,
+                      const double *cj, size_t stride, double *out);
+
+/// ρ[j] = Σ[j]/(root_qi·root_qj[j]) clamped to [−1, 1] (0 when a variance is 0); returns the
+/// largest |ρ[j]| not above `limit` (0 if none).
+double ntkb_correlations(size_t n, double root_qi, const double *root_qj, const double *sigma, double limit, double *rho);
+
 // Convolutional kernel engine (convolution_sums.c).
 
 /// out[k] = scale·Σ_s sources[s][k] + shift (+ addend[k] if addend is not NULL), k < n: the
