@@ -8,7 +8,7 @@ AllocatorTuning.keepFreedMemoryForReuse()
 // `Benchmarks conv` runs the convolutional kernels alone (`conv-flatten`: without the long GAP case);
 // `Benchmarks omniglot` runs only the Omniglot task-generation benchmark; `Benchmarks activations`
 // only the activation benchmarks (tanh against ReLU, the per-activation table); `Benchmarks io`
-// only the readers and writers.
+// only the readers and writers; `Benchmarks steps` only the per-method outer-step comparison.
 if let section = CommandLine.arguments.dropFirst().first {
     if section.hasPrefix("conv") {
         try ConvolutionalKernelBenchmark.run(globalAveragePooling: section == "conv")
@@ -21,6 +21,8 @@ if let section = CommandLine.arguments.dropFirst().first {
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         try IOBenchmark.run(folder: scratch)
+    } else if section == "steps" {
+        try MethodStepBenchmark.run()
     }
     exit(0)
 }
@@ -40,6 +42,8 @@ print()
 try PredictorBenchmark.run()
 print()
 try TrainingBenchmark.run()
+print()
+try MethodStepBenchmark.run()
 print()
 try ConvolutionalKernelBenchmark.run()
 print()

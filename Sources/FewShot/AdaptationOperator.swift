@@ -57,24 +57,24 @@ public struct SupportSpectrum: Sendable {
     /// The adaptation operator T = U diag(t(s)) Uᵀ of theory.md §3, so that adapting changes
     /// outputs by −κ(x, X')·T·(f(X') − Y'). A gradient-descent rate that would diverge
     /// (λ·s_max > 2) is refused with the bound.
-    public func adaptationOperator(_ solver: InnerSolver, rateFlag: String = "--inner-rate") throws -> Matrix {
+    public func adaptationOperator(_ solver: InnerSolver, rate parameter: Hyperparameter = .innerRate) throws -> Matrix {
         let largest = eigen.largestEigenvalue
         if case let .gradientDescent(rate, _) = solver, rate * largest > 2 {
-            throw AdaptationError.divergentRate(flag: rateFlag, rate: rate, matrix: name, largestEigenvalue: largest)
+            throw AdaptationError.divergentRate(parameter: parameter, rate: rate, matrix: name, largestEigenvalue: largest)
         }
         return eigen.spectralFunction { solver.spectralFactor($0, largestEigenvalue: largest) }
     }
 }
 
 /// A solver setting that cannot be applied.
-public enum AdaptationError: Error, Equatable, CustomStringConvertible {
+public enum AdaptationError: HyperparameterError, Equatable {
     /// Gradient descent with rate r diverges on an eigenvalue s when r·s > 2.
-    case divergentRate(flag: String, rate: Double, matrix: String, largestEigenvalue: Double)
+    case divergentRate(parameter: Hyperparameter, rate: Double, matrix: String, largestEigenvalue: Double)
 
-    public var description: String {
+    public func description(naming name: (Hyperparameter) -> String) -> String {
         switch self {
-        case let .divergentRate(flag, rate, matrix, largest):
-            return "\(flag) \(rate) makes gradient descent diverge on \(matrix): its largest eigenvalue is \(largest), "
+        case let .divergentRate(parameter, rate, matrix, largest):
+            return "\(name(parameter)) \(rate) makes gradient descent diverge on \(matrix): its largest eigenvalue is \(largest), "
                 + "and rate·eigenvalue must not exceed 2, so the rate must be at most \(2 / largest)"
         }
     }

@@ -42,7 +42,7 @@ public enum TrainingTime: Sendable, Equatable, CustomStringConvertible {
         case let .gradientDescent(rate, _):
             let eigen = try SymmetricEigendecomposition(regularized, name: matrixName)
             if rate * eigen.largestEigenvalue > 2 {
-                throw AdaptationError.divergentRate(flag: "--meta-rate", rate: rate, matrix: matrixName,
+                throw AdaptationError.divergentRate(parameter: .outerRate, rate: rate, matrix: matrixName,
                                                     largestEigenvalue: eigen.largestEigenvalue)
             }
             return eigen.applySpectralFunction(trainingFunction, to: b)

@@ -44,7 +44,10 @@ extension FiniteGBML {
             ParameterArithmetic.addScaled(g, 1, to: &headGradient)
         }
         guard let trace else { return (loss, nil) }
-        return (loss, network.bodyGradient(featureGradient: featureGradient, trace: trace) + headGradient)
+        var gradient = [Double](repeating: 0, count: network.parameterCount)
+        gradient.withUnsafeMutableBufferPointer { network.backpropagateBody(featureGradient, trace: trace, into: $0.baseAddress!) }
+        ParameterArithmetic.addScaled(headGradient, 1, to: &gradient, at: network.headParameters.lowerBound)
+        return (loss, gradient)
     }
 
     /// g_k = g_{k+1} − λ·H_k·P·g_{k+1} for k = τ−1 … 0: updates the head part `g` in place and

@@ -49,19 +49,20 @@ extension AffineLayer {
         }
     }
 
-    /// ∂W += a·Dᵀ·H and (if `includeBias`) ∂b += β·Σ_points D, written at this layer's offset in
-    /// `gradient`: the gradient of ⟨D, Z⟩ with respect to the layer's parameters.
+    /// ∂W += s·a·Dᵀ·H and (if `includeBias`) ∂b += s·β·Σ_points D, written at this layer's
+    /// offset in `gradient`: s times the gradient of ⟨D, Z⟩ with respect to the layer's
+    /// parameters (s = −λ writes a gradient step straight into a parameter buffer).
     func addGradient(_ delta: Matrix, input: Matrix, into gradient: UnsafeMutablePointer<Double>,
-                     includeBias: Bool = true) {
+                     includeBias: Bool = true, scale: Double = 1) {
         precondition(delta.rows == input.rows && delta.columns == fanOut && input.columns == fanIn,
                      "layer gradient shapes do not agree")
         let weightGradient = MutableMatrixView(base: gradient + offset, rows: fanOut, columns: fanIn)
         delta.withView { d in
             input.withView { h in
-                gemm(d, transposeA: true, h, into: weightGradient, alpha: weightMultiplier, beta: 1)
+                gemm(d, transposeA: true, h, into: weightGradient, alpha: scale * weightMultiplier, beta: 1)
             }
             guard includeBias else { return }
-            let (biasGradient, width, scale) = (gradient + biases.lowerBound, fanOut, biasMultiplier)
+            let (biasGradient, width, scale) = (gradient + biases.lowerBound, fanOut, scale * biasMultiplier)
             for i in 0..<d.rows {
                 let row = d.base + i * width
                 for j in 0..<width { biasGradient[j] += scale * row[j] }

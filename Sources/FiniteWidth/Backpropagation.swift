@@ -37,8 +37,16 @@ extension FullyConnectedNetwork {
 
     /// Adds the body's parameter gradients into `gradient` (indexed like `parameters`).
     func backpropagateBody(_ featureGradient: Matrix, trace: BodyTrace, into gradient: UnsafeMutablePointer<Double>) {
-        forEachBodyDelta(featureGradient: featureGradient, trace: trace) { index, delta in
-            layers[index].addGradient(delta, input: trace.activations[index], into: gradient)
+        parameters.withUnsafeBufferPointer { p in
+            backpropagateBody(featureGradient, trace: trace, at: p.baseAddress!, scale: 1, into: gradient)
+        }
+    }
+
+    /// Adds s times the body's parameter gradients at the parameters `p` into `gradient`.
+    func backpropagateBody(_ featureGradient: Matrix, trace: BodyTrace, at p: UnsafePointer<Double>, scale: Double,
+                           into gradient: UnsafeMutablePointer<Double>) {
+        forEachBodyDelta(featureGradient: featureGradient, trace: trace, at: p) { index, delta in
+            layers[index].addGradient(delta, input: trace.activations[index], into: gradient, scale: scale)
         }
     }
 
@@ -46,12 +54,20 @@ extension FullyConnectedNetwork {
     /// gradient G^L with respect to the features.
     func forEachBodyDelta(featureGradient: Matrix, trace: BodyTrace, _ visit: (Int, Matrix) -> Void) {
         parameters.withUnsafeBufferPointer { p in
-            var delta = featureGradient
-            for index in hiddenLayers.indices.reversed() {
-                Entrywise.multiply(&delta, by: trace.slopes[index])
-                visit(index, delta)
-                if index > 0 { delta = layers[index].pullBack(delta, parameters: p.baseAddress!) }
-            }
+            forEachBodyDelta(featureGradient: featureGradient, trace: trace, at: p.baseAddress!, visit)
+        }
+    }
+
+    /// `forEachBodyDelta` at the parameters `p` (a buffer laid out like `parameters`). Each D^l
+    /// is pulled back through W^l before it is visited, so a visitor may update W^l in place.
+    func forEachBodyDelta(featureGradient: Matrix, trace: BodyTrace, at p: UnsafePointer<Double>,
+                          _ visit: (Int, Matrix) -> Void) {
+        var delta = featureGradient
+        for index in hiddenLayers.indices.reversed() {
+            Entrywise.multiply(&delta, by: trace.slopes[index])
+            let pulled = index > 0 ? layers[index].pullBack(delta, parameters: p) : nil
+            visit(index, delta)
+            if let pulled { delta = pulled }
         }
     }
 }

@@ -47,6 +47,8 @@ public struct FiniteGBML: FiniteLearner {
     let testTasks: [CenteredTask]
     /// 𝒳̄ = [X̄_1; …; X̄_N] (rows as in `points`), for ANIL's batched body passes.
     let trainingInputs: Matrix
+    /// Parameter-sized buffers reused by the inner loops of every step.
+    let scratch: ParameterScratch
 
     public init(tasks: TaskSet, architecture: Architecture, width: Int, seed: UInt64, settings: GBMLSettings,
                 firstOrder: Bool = false) throws {
@@ -55,7 +57,7 @@ public struct FiniteGBML: FiniteLearner {
         }
         schedule = try GradientDescentSchedule(settings.training)
         innerSchedule = try GradientDescentSchedule(settings.innerSolver)
-        testSchedule = try GradientDescentSchedule(settings.testSolver, role: "test-")
+        testSchedule = try GradientDescentSchedule(settings.testSolver, testTime: true)
         let network = try FullyConnectedNetwork(architecture: architecture, inputDimension: tasks.inputDimension,
                                                 width: width, outputs: tasks.labelWidth, seed: seed)
         let points = StackedPoints(tasks)
@@ -71,6 +73,7 @@ public struct FiniteGBML: FiniteLearner {
             CenteredTask(tasks.test[j], offsets: offsets, support: points.testSupport[j], query: points.testQuery[j])
         }
         trainingInputs = points.inputs.rows(points.trainingPoints)
+        scratch = ParameterScratch(count: network.parameterCount)
         (self.tasks, self.settings, self.firstOrder) = (tasks, settings, firstOrder)
         (self.network, initialNetwork) = (network, network)
     }
@@ -102,14 +105,15 @@ public struct FiniteGBML: FiniteLearner {
             let head = adaptHead(network, features: features, task: trainTasks[i], schedule: innerSchedule).adapted
             return Array(network.parameters[network.bodyParameters]) + head
         case .maml:
-            return try adaptationSteps(trainTasks[i], from: network, schedule: innerSchedule, recording: false)
-                .last!.parameters
+            return try withAdaptedParameters(trainTasks[i], from: network, schedule: innerSchedule) { p in
+                Array(UnsafeBufferPointer(start: p, count: network.parameterCount))
+            }
         }
     }
 
     public mutating func step() throws -> Double {
         let gradient = try metaGradient()
-        network = ParameterArithmetic.moved(network, -schedule.rate, along: gradient.gradient)
+        ParameterArithmetic.move(&network, -schedule.rate, along: gradient.gradient)
         stepsTaken += 1
         return gradient.loss
     }

@@ -7,9 +7,16 @@ import LinearAlgebra
 /// F(X) = f_θ̂(X) − f_θ₀(X) on its query points.
 extension FiniteGBML {
     public func predictions() throws -> [Matrix] {
+        try predictions(headOnly: settings.method == .anil)
+    }
+
+    /// The test predictions after adapting the head alone (`headOnly`: ANIL's adaptation, also
+    /// for a MAML-trained network — the same test-time adaptation as MTL's and ANIL's, for a
+    /// like-for-like comparison) or all parameters (MAML's own).
+    public func predictions(headOnly: Bool) throws -> [Matrix] {
         guard !testTasks.isEmpty else { throw FiniteTrainingError.noTestTasks }
-        switch settings.method {
-        case .anil:
+        switch headOnly {
+        case true:
             let features = try network.features(points.inputs.rows(points.testPoints))
             return testTasks.indices.map { j in
                 let (support, query) = (points.localTestSupport(j), points.localTestQuery(j))
@@ -17,10 +24,11 @@ extension FiniteGBML {
                                      schedule: testSchedule).adapted
                 return network.headOutputs(features: features.rows(query), head: head) - testTasks[j].queryOffset
             }
-        case .maml:
+        case false:
             return try testTasks.map { task in
-                try adaptationSteps(task, from: network, schedule: testSchedule, recording: false)[0]
-                    .outputs(task.query, offset: task.queryOffset)
+                try withAdaptedParameters(task, from: network, schedule: testSchedule) { p in
+                    try network.outputs(task.query, offset: task.queryOffset, at: p)
+                }
             }
         }
     }

@@ -48,7 +48,7 @@ public struct FiniteMTL: FiniteLearner {
             throw FiniteTrainingError.diagonalRegularization(settings.diagonalRegularization)
         }
         schedule = try GradientDescentSchedule(settings.training)
-        testSchedule = try GradientDescentSchedule(settings.testSolver, role: "test-")
+        testSchedule = try GradientDescentSchedule(settings.testSolver, testTime: true)
         let network = try FullyConnectedNetwork(architecture: architecture, inputDimension: tasks.inputDimension,
                                                 width: width, outputs: tasks.labelWidth, seed: seed)
         headDraws = try CorrelatedHeads(network: network, correlation: settings.headCorrelation, seed: seed)
@@ -89,9 +89,7 @@ public struct FiniteMTL: FiniteLearner {
 
     public mutating func step() throws -> Double {
         let parts = try gradientParts(network, heads)
-        var parameters = network.parameters
-        ParameterArithmetic.addScaled(parts.body, -schedule.rate, to: &parameters)
-        network.parameters = parameters
+        ParameterArithmetic.addScaled(parts.body, -schedule.rate, to: &network.parameters)
         for i in heads.indices { ParameterArithmetic.addScaled(parts.heads[i], -schedule.rate, to: &heads[i]) }
         stepsTaken += 1
         return parts.loss

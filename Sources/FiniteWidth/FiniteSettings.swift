@@ -89,3 +89,32 @@ public struct FiniteSettings: Sendable {
         }
     }
 }
+
+extension FiniteSettings {
+    /// The work of one outer step of `method` on `tasks`, counted in forward-and-backward passes
+    /// of single points (one pass through a dense layer of P weights costs 6·P FLOPs: 2·P forward,
+    /// 4·P backward): MTL one pass of each task's training points; ANIL one pass of the body on
+    /// every support and query point (its inner loop moves the head alone); FOMAML τ passes of
+    /// each support set and one of each query set; MAML those plus τ Hessian-vector products on
+    /// each support set, 16·P FLOPs per point (forward, two tangent products, two weight
+    /// gradients and three pull-backs), i.e. 8/3 of a pass. Nil for an inner loop that is not
+    /// gradient descent (the finite trainers need one).
+    public func pointPassesPerStep(_ method: FiniteMethod, tasks: TaskSet) -> Double? {
+        var tau = 0.0
+        if case let .gradientDescent(_, steps) = innerSolver { tau = Double(steps) } else if method != .mtl { return nil }
+        return tasks.train.reduce(0.0) { total, task in
+            let (support, query) = (Double(task.supportCount), Double(task.queryCount))
+            switch method {
+            case .mtl: return total + (mtlData == .query ? query : query + support)
+            case .anil: return total + support + query
+            case .fomaml: return total + tau * support + query
+            case .maml: return total + tau * support + query + 8 * tau * support / 3
+            }
+        }
+    }
+}
+
+extension FullyConnectedNetwork {
+    /// Σ_l fan_in·fan_out, the weights whose products dominate a pass (6 FLOPs each per point).
+    public var weightCount: Int { layers.reduce(0) { $0 + $1.fanIn * $1.fanOut } }
+}

@@ -1,7 +1,9 @@
+import LinearAlgebra
 import FewShot
+import InfiniteWidth
 
-/// A training setting that a finite network cannot run, worded with the flag to fix.
-public enum FiniteTrainingError: Error, CustomStringConvertible, Equatable {
+/// A training setting that a finite network cannot run, worded with the hyperparameter to fix.
+public enum FiniteTrainingError: HyperparameterError, Equatable {
     /// The inner loop or the test-time adaptation is not τ gradient-descent steps: a finite
     /// network adapts by discrete steps (theory.md §7).
     /// `loop` is "inner loop" or "test-time adaptation".
@@ -9,7 +11,7 @@ public enum FiniteTrainingError: Error, CustomStringConvertible, Equatable {
     /// The outer schedule is not S gradient-descent steps.
     case nonDiscreteTraining(TrainingTime)
     /// A rate or a number of steps that gradient descent cannot run (negative or not finite).
-    case invalidSchedule(flag: String, message: String)
+    case invalidSchedule(parameter: Hyperparameter, message: String)
     /// `--diag-reg` adds r·mean(diag)·I to the kernel predictor's matrix; no finite training
     /// does that.
     case diagonalRegularization(Double)
@@ -20,21 +22,21 @@ public enum FiniteTrainingError: Error, CustomStringConvertible, Equatable {
     /// Plain regression was given inputs and labels that do not fit together.
     case regressionShape(message: String)
 
-    public var description: String {
+    public func description(naming name: (Hyperparameter) -> String) -> String {
         switch self {
         case let .nonDiscreteSolver(loop, solver):
-            return "--inner: a finite network's \(loop) runs gradient-descent steps, so the solver must be "
-                + "discrete (--inner discrete with --inner-rate λ and --inner-steps τ), got \(solver)"
+            return "\(name(.innerSolver)): a finite network's \(loop) runs gradient-descent steps, so the solver must be "
+                + "discrete (gradient descent with \(name(.innerRate)) and \(name(.innerSteps))), got \(solver)"
         case let .nonDiscreteTraining(training):
-            return "a finite network is trained by S full-batch gradient-descent steps: give --meta-rate η and "
-                + "--meta-steps S (got \(training))"
-        case let .invalidSchedule(flag, message):
-            return "\(flag) \(message)"
+            return "a finite network is trained by S full-batch gradient-descent steps: give \(name(.outerRate)) and "
+                + "\(name(.outerSteps)) (got \(training))"
+        case let .invalidSchedule(parameter, message):
+            return "\(name(parameter)) \(message)"
         case let .diagonalRegularization(r):
-            return "--diag-reg \(r) regularizes the kernel predictor only; finite training has no counterpart, "
+            return "\(name(.diagonalRegularization)) \(r) regularizes the kernel predictor only; finite training has no counterpart, "
                 + "so it must be 0"
         case let .headCorrelationOutOfRange(rho):
-            return "--head-correlation must lie in [0, 1] for a finite network (heads are drawn as "
+            return "\(name(.headCorrelation)) must lie in [0, 1] for a finite network (heads are drawn as "
                 + "√ρ·c + √(1−ρ)·e_i), got \(rho)"
         case .noTestTasks:
             return "the task set has no test tasks: predictions need at least one"

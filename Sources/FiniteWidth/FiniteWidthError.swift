@@ -1,5 +1,7 @@
-/// A finite network or its inputs that cannot be used, worded with the flag or the inputs to fix.
-public enum FiniteWidthError: Error, CustomStringConvertible, Equatable {
+import LinearAlgebra
+import InfiniteWidth
+/// A finite network or its inputs that cannot be used, worded with the hyperparameter or the inputs to fix.
+public enum FiniteWidthError: HyperparameterError, Equatable {
     /// The hidden width h is below 1.
     case invalidWidth(Int)
     /// The input dimension d is below 1.
@@ -21,16 +23,16 @@ public enum FiniteWidthError: Error, CustomStringConvertible, Equatable {
     /// A convolutional architecture was handed to the fully connected network.
     case convolutionalArchitecture
 
-    public var description: String {
+    public func description(naming name: (Hyperparameter) -> String) -> String {
         switch self {
         case let .invalidWidth(width):
-            return "--width must be at least 1 (the number of units in each hidden layer), got \(width)"
+            return "\(name(.width)) must be at least 1 (the number of units in each hidden layer), got \(width)"
         case let .invalidInputDimension(d):
             return "the input dimension must be at least 1, got \(d)"
         case let .invalidOutputCount(k):
             return "the number of outputs (label columns) must be at least 1, got \(k)"
         case let .parameterizationWidthMismatch(width, parameterizationWidth):
-            return "--width is \(width), but the standard parameterization was set up for hidden width "
+            return "\(name(.width)) is \(width), but the standard parameterization was set up for hidden width "
                 + "\(parameterizationWidth): they must be equal"
         case let .parameterCountMismatch(expected, found):
             return "the network has \(expected) parameters, but \(found) values were given"

@@ -54,15 +54,18 @@ extension FullyConnectedNetwork {
     /// The forward pass through the body, keeping what backpropagation needs.
     public func traceBody(_ x: Matrix) throws -> BodyTrace {
         try validateInputs(x, name: "X")
+        return parameters.withUnsafeBufferPointer { traceBody(x, at: $0.baseAddress!) }
+    }
+
+    /// `traceBody` at the parameters `p` (a buffer laid out like `parameters`; X validated).
+    func traceBody(_ x: Matrix, at p: UnsafePointer<Double>) -> BodyTrace {
         var activations = [x], preactivations: [Matrix] = [], slopes: [Matrix] = []
-        parameters.withUnsafeBufferPointer { p in
-            for layer in hiddenLayers {
-                let z = layer.apply(activations[activations.count - 1], parameters: p.baseAddress!)
-                let (h, s) = elementwise.valuesAndSlopes(z)
-                preactivations.append(z)
-                activations.append(h)
-                slopes.append(s)
-            }
+        for layer in hiddenLayers {
+            let z = layer.apply(activations[activations.count - 1], parameters: p)
+            let (h, s) = elementwise.valuesAndSlopes(z)
+            preactivations.append(z)
+            activations.append(h)
+            slopes.append(s)
         }
         return BodyTrace(activations: activations, preactivations: preactivations, slopes: slopes)
     }

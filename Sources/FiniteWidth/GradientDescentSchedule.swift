@@ -1,4 +1,6 @@
+import LinearAlgebra
 import FewShot
+import InfiniteWidth
 
 /// A number of full-batch gradient-descent steps at one rate: the only inner loop (τ steps of
 /// rate λ), test-time adaptation (τ̂, λ̂) or outer schedule (S, η) a finite network runs
@@ -8,26 +10,26 @@ public struct GradientDescentSchedule: Sendable, Equatable {
     public let rate: Double
     public let steps: Int
 
-    public init(rate: Double, steps: Int, rateFlag: String, stepsFlag: String) throws {
+    public init(rate: Double, steps: Int, rateParameter: Hyperparameter, stepsParameter: Hyperparameter) throws {
         guard rate.isFinite, rate >= 0 else {
-            throw FiniteTrainingError.invalidSchedule(flag: rateFlag, message: "must be a finite number ≥ 0, got \(rate)")
+            throw FiniteTrainingError.invalidSchedule(parameter: rateParameter, message: "must be a finite number ≥ 0, got \(rate)")
         }
         guard steps >= 0 else {
-            throw FiniteTrainingError.invalidSchedule(flag: stepsFlag, message: "must not be negative, got \(steps)")
+            throw FiniteTrainingError.invalidSchedule(parameter: stepsParameter, message: "must not be negative, got \(steps)")
         }
         self.rate = rate
         self.steps = steps
     }
 
-    /// The schedule of an inner solver, which must be `.gradientDescent`; `role` is "" for the
-    /// training inner loop and "test-" for the test-time adaptation (flags --inner-rate,
-    /// --test-inner-rate, …).
-    public init(_ solver: InnerSolver, role: String = "") throws {
+    /// The schedule of an inner solver, which must be `.gradientDescent`: the training inner
+    /// loop (λ, τ), or the test-time adaptation (λ̂, τ̂) when `testTime`.
+    public init(_ solver: InnerSolver, testTime: Bool = false) throws {
         guard case let .gradientDescent(rate, steps) = solver else {
-            throw FiniteTrainingError.nonDiscreteSolver(loop: role.isEmpty ? "inner loop" : "test-time adaptation",
+            throw FiniteTrainingError.nonDiscreteSolver(loop: testTime ? "test-time adaptation" : "inner loop",
                                                         solver: solver)
         }
-        try self.init(rate: rate, steps: steps, rateFlag: "--\(role)inner-rate", stepsFlag: "--\(role)inner-steps")
+        try self.init(rate: rate, steps: steps, rateParameter: testTime ? .testInnerRate : .innerRate,
+                      stepsParameter: testTime ? .testInnerSteps : .innerSteps)
     }
 
     /// The schedule of an outer training time, which must be `.gradientDescent`.
@@ -35,6 +37,6 @@ public struct GradientDescentSchedule: Sendable, Equatable {
         guard case let .gradientDescent(rate, steps) = training else {
             throw FiniteTrainingError.nonDiscreteTraining(training)
         }
-        try self.init(rate: rate, steps: steps, rateFlag: "--meta-rate", stepsFlag: "--meta-steps")
+        try self.init(rate: rate, steps: steps, rateParameter: .outerRate, stepsParameter: .outerSteps)
     }
 }

@@ -36,43 +36,58 @@ extension FullyConnectedNetwork {
     /// (indexed like `parameters`).
     public func hessianVectorProduct(_ x: Matrix, targets: Matrix, direction: [Double],
                                      offset: Matrix? = nil) throws -> [Double] {
-        let trace = try self.trace(x)
-        let residual = try residual(trace, targets: targets, offset: offset)
-        let tangent = tangentPass(trace.body, direction: direction)
+        precondition(direction.count == parameterCount,
+                     "a direction has \(parameterCount) entries, but \(direction.count) were given")
         var product = [Double](repeating: 0, count: parameterCount)
-        parameters.withUnsafeBufferPointer { p in
-            direction.withUnsafeBufferPointer { v in
-                product.withUnsafeMutableBufferPointer { out in
-                    let buffers = SecondOrderBuffers(parameters: p.baseAddress!, direction: v.baseAddress!,
-                                                     product: out.baseAddress!)
-                    let (g, rg) = secondOrderReadout(trace, residual, tangent, buffers)
-                    secondOrderBody(trace.body, tangent, featureGradient: g, tangentFeatureGradient: rg, buffers)
+        try parameters.withUnsafeBufferPointer { p in
+            try direction.withUnsafeBufferPointer { v in
+                try product.withUnsafeMutableBufferPointer { out in
+                    try addHessianVectorProduct(x, targets: targets, offset: offset, at: p.baseAddress!,
+                                                direction: v.baseAddress!, scale: 1, into: out.baseAddress!)
                 }
             }
         }
         return product
     }
 
+    /// Adds s·H·v into `product`, H the Hessian at the parameters `p` (buffers laid out like
+    /// `parameters`; `product` must not alias `p` or `v`).
+    func addHessianVectorProduct(_ x: Matrix, targets: Matrix, offset: Matrix?, at p: UnsafePointer<Double>,
+                                 direction v: UnsafePointer<Double>, scale: Double,
+                                 into product: UnsafeMutablePointer<Double>) throws {
+        try validateInputs(x, name: "X")
+        let body = traceBody(x, at: p)
+        let trace = ForwardTrace(body: body, outputs: readout.apply(body.features, parameters: p))
+        let residual = try residual(trace, targets: targets, offset: offset)
+        let tangent = tangentPass(body, at: p, direction: v)
+        let buffers = SecondOrderBuffers(parameters: p, direction: v, product: product, scale: scale)
+        let (g, rg) = secondOrderReadout(trace, residual, tangent, buffers)
+        secondOrderBody(body, tangent, featureGradient: g, tangentFeatureGradient: rg, buffers)
+    }
+
     /// The forward R-pass along `direction`.
     func tangentPass(_ trace: BodyTrace, direction: [Double]) -> TangentTrace {
         precondition(direction.count == parameterCount,
                      "a direction has \(parameterCount) entries, but \(direction.count) were given")
+        return parameters.withUnsafeBufferPointer { p in
+            direction.withUnsafeBufferPointer { v in tangentPass(trace, at: p.baseAddress!, direction: v.baseAddress!) }
+        }
+    }
+
+    /// The forward R-pass along v at the parameters `p`.
+    func tangentPass(_ trace: BodyTrace, at p: UnsafePointer<Double>, direction v: UnsafePointer<Double>) -> TangentTrace {
         var preactivations: [Matrix] = [], activations: [Matrix] = []
         var outputs = Matrix(rows: 0, columns: 0)
-        parameters.withUnsafeBufferPointer { p in
-            direction.withUnsafeBufferPointer { v in
-                for (index, layer) in layers.enumerated() {
-                    var rz = layer.apply(trace.activations[index], parameters: v.baseAddress!)
-                    if index > 0 {
-                        layer.addWeightProduct(activations[index - 1], parameters: p.baseAddress!, into: &rz)
-                    }
-                    guard index < depth else { outputs = rz; break }
-                    var rh = rz
-                    Entrywise.multiply(&rh, by: trace.slopes[index])
-                    preactivations.append(rz)
-                    activations.append(rh)
-                }
+        for (index, layer) in layers.enumerated() {
+            var rz = layer.apply(trace.activations[index], parameters: v)
+            if index > 0 {
+                layer.addWeightProduct(activations[index - 1], parameters: p, into: &rz)
             }
+            guard index < depth else { outputs = rz; break }
+            var rh = rz
+            Entrywise.multiply(&rh, by: trace.slopes[index])
+            preactivations.append(rz)
+            activations.append(rh)
         }
         return TangentTrace(preactivations: preactivations, activations: activations, outputs: outputs)
     }
@@ -81,8 +96,9 @@ extension FullyConnectedNetwork {
     private func secondOrderReadout(_ trace: ForwardTrace, _ residual: Matrix, _ tangent: TangentTrace,
                                     _ buffers: SecondOrderBuffers) -> (Matrix, Matrix) {
         let layer = readout
-        layer.addGradient(tangent.outputs, input: trace.body.features, into: buffers.product)
-        layer.addGradient(residual, input: tangent.activations[depth - 1], into: buffers.product, includeBias: false)
+        layer.addGradient(tangent.outputs, input: trace.body.features, into: buffers.product, scale: buffers.scale)
+        layer.addGradient(residual, input: tangent.activations[depth - 1], into: buffers.product, includeBias: false,
+                          scale: buffers.scale)
         let g = layer.pullBack(residual, parameters: buffers.parameters)
         var rg = layer.pullBack(tangent.outputs, parameters: buffers.parameters)
         layer.addPullBack(residual, parameters: buffers.direction, into: &rg)
@@ -102,9 +118,10 @@ extension FullyConnectedNetwork {
                 Entrywise.addProduct(&rd, g, elementwise.curvatures(trace.preactivations[index]),
                                      tangent.preactivations[index])
             }
-            layer.addGradient(rd, input: trace.activations[index], into: buffers.product)
+            layer.addGradient(rd, input: trace.activations[index], into: buffers.product, scale: buffers.scale)
             guard index > 0 else { break }
-            layer.addGradient(d, input: tangent.activations[index - 1], into: buffers.product, includeBias: false)
+            layer.addGradient(d, input: tangent.activations[index - 1], into: buffers.product, includeBias: false,
+                              scale: buffers.scale)
             g = layer.pullBack(d, parameters: buffers.parameters)
             rg = layer.pullBack(rd, parameters: buffers.parameters)
             layer.addPullBack(d, parameters: buffers.direction, into: &rg)
@@ -112,9 +129,11 @@ extension FullyConnectedNetwork {
     }
 }
 
-/// The three parameter-shaped buffers of a Hessian-vector product: θ, v and H·v.
+/// The three parameter-shaped buffers of a Hessian-vector product: θ, v and the product that
+/// s·H·v is added to.
 private struct SecondOrderBuffers {
     let parameters: UnsafePointer<Double>
     let direction: UnsafePointer<Double>
     let product: UnsafeMutablePointer<Double>
+    let scale: Double
 }

@@ -14,40 +14,72 @@ import LinearAlgebra
 /// task, one task at a time). First-order MAML (FOMAML) drops the H_k terms: g_0 = ∇L_q(θ_τ),
 /// the full query gradient at the adapted parameters.
 extension FiniteGBML {
+    /// The buffers are lent by `scratch` (θ_1 … θ_τ, g and the next g), so that a step allocates
+    /// nothing parameter-sized but the returned gradient; θ_0 is the network's own buffer. Per
+    /// task that is τ forward-and-backward passes on the support set, one on the query set and
+    /// (exact MAML) τ Hessian-vector products.
     func mamlOuter(_ network: FullyConnectedNetwork, wantsGradient: Bool) throws -> (loss: Double, gradient: [Double]?) {
+        let count = network.parameterCount, (rate, tau) = (innerSchedule.rate, innerSchedule.steps)
+        let recording = wantsGradient && !firstOrder
         var loss = 0.0
-        var gradient = [Double](repeating: 0, count: wantsGradient ? network.parameterCount : 0)
-        for task in trainTasks {
-            let path = try adaptationSteps(task, from: network, schedule: innerSchedule, recording: wantsGradient && !firstOrder)
-            let adapted = path[path.count - 1]
-            guard wantsGradient else {
-                loss += try adapted.loss(task.query, targets: task.queryLabels!, offset: task.queryOffset)
-                continue
-            }
-            let query = try adapted.lossGradient(task.query, targets: task.queryLabels!, offset: task.queryOffset)
-            loss += query.loss
-            var g = query.gradient
-            if !firstOrder {
-                for k in (0..<(path.count - 1)).reversed() {
-                    let hg = try path[k].hessianVectorProduct(task.support, targets: task.supportLabels, direction: g,
-                                                              offset: task.supportOffset)
-                    ParameterArithmetic.addScaled(hg, -innerSchedule.rate, to: &g)
+        var gradient = [Double](repeating: 0, count: wantsGradient ? count : 0)
+        try scratch.withBuffers(recording ? tau + 2 : 1) { buffers in
+            try network.parameters.withUnsafeBufferPointer { theta in
+                try gradient.withUnsafeMutableBufferPointer { total in
+                    for task in trainTasks {
+                        // θ_τ (and, when recording, θ_1 … θ_{τ−1} kept in buffers[0 ..< τ]).
+                        var path = [theta.baseAddress!]
+                        for k in 0..<tau {
+                            let next = buffers[recording ? k : 0]
+                            if next != path[k] { copyParameters(path[k], to: next, count: count) }
+                            _ = try network.addLossGradient(task.support, targets: task.supportLabels,
+                                                            offset: task.supportOffset, at: next, scale: -rate, into: next)
+                            path.append(next)
+                        }
+                        let adapted = path[tau]
+                        guard wantsGradient else {
+                            let f = try network.outputs(task.query, offset: task.queryOffset, at: adapted)
+                            loss += Entrywise.halfSquaredNorm(f - task.queryLabels!)
+                            continue
+                        }
+                        guard recording else {
+                            loss += try network.addLossGradient(task.query, targets: task.queryLabels!, offset: task.queryOffset,
+                                                                at: adapted, scale: 1, into: total.baseAddress!)
+                            continue
+                        }
+                        var (g, next) = (buffers[tau], buffers[tau + 1])
+                        g.update(repeating: 0, count: count)
+                        loss += try network.addLossGradient(task.query, targets: task.queryLabels!, offset: task.queryOffset,
+                                                            at: adapted, scale: 1, into: g)
+                        for k in (0..<tau).reversed() {
+                            copyParameters(g, to: next, count: count)
+                            try network.addHessianVectorProduct(task.support, targets: task.supportLabels,
+                                                                offset: task.supportOffset, at: path[k], direction: g,
+                                                                scale: -rate, into: next)
+                            swap(&g, &next)
+                        }
+                        ParameterArithmetic.addScaled(g, 1, to: total.baseAddress!, count: count)
+                    }
                 }
             }
-            ParameterArithmetic.addScaled(g, 1, to: &gradient)
         }
         return (loss, wantsGradient ? gradient : nil)
     }
 
-    /// The inner loop of `task` on all parameters: θ_0 … θ_τ when `recording`, else θ_τ alone.
-    func adaptationSteps(_ task: CenteredTask, from network: FullyConnectedNetwork, schedule: GradientDescentSchedule,
-                         recording: Bool) throws -> [FullyConnectedNetwork] {
-        var path = [network], current = network
-        for _ in 0..<schedule.steps {
-            let gradient = try current.lossGradient(task.support, targets: task.supportLabels, offset: task.supportOffset)
-            current = ParameterArithmetic.moved(current, -schedule.rate, along: gradient.gradient)
-            if recording { path.append(current) }
+    /// θ_τ of the inner loop of `task` on all parameters from `network` (τ in-place gradient
+    /// steps in one scratch buffer), handed to `body`.
+    func withAdaptedParameters<R>(_ task: CenteredTask, from network: FullyConnectedNetwork,
+                                  schedule: GradientDescentSchedule,
+                                  _ body: (UnsafePointer<Double>) throws -> R) throws -> R {
+        let count = network.parameterCount
+        return try scratch.withBuffers(1) { buffers in
+            let current = buffers[0]
+            network.parameters.withUnsafeBufferPointer { copyParameters($0.baseAddress!, to: current, count: count) }
+            for _ in 0..<schedule.steps {
+                _ = try network.addLossGradient(task.support, targets: task.supportLabels, offset: task.supportOffset,
+                                                at: current, scale: -schedule.rate, into: current)
+            }
+            return try body(current)
         }
-        return recording ? path : [current]
     }
 }

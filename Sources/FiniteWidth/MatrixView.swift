@@ -1,32 +1,5 @@
-import CBLAS
+/// The finite networks' views of a `Matrix`'s storage for LinearAlgebra's `gemm`.
 import LinearAlgebra
-
-/// A contiguous row-major matrix seen through a pointer, for reading: a `Matrix`'s storage, or
-/// one layer's weights inside the flat parameter buffer.
-struct MatrixView {
-    let base: UnsafePointer<Double>
-    let rows: Int
-    let columns: Int
-}
-
-/// A contiguous row-major matrix seen through a pointer, for writing.
-struct MutableMatrixView {
-    let base: UnsafeMutablePointer<Double>
-    let rows: Int
-    let columns: Int
-}
-
-/// C ← α·op(A)·op(B) + β·C with one OpenBLAS `dgemm`; op(M) is M or Mᵀ.
-func gemm(_ a: MatrixView, transposeA: Bool = false, _ b: MatrixView, transposeB: Bool = false,
-          into c: MutableMatrixView, alpha: Double, beta: Double) {
-    let (m, k) = transposeA ? (a.columns, a.rows) : (a.rows, a.columns)
-    let (kb, n) = transposeB ? (b.columns, b.rows) : (b.rows, b.columns)
-    precondition(k == kb && c.rows == m && c.columns == n,
-                 "gemm shapes do not agree: (\(m)×\(k))·(\(kb)×\(n)) into \(c.rows)×\(c.columns)")
-    cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a.base, Int32(a.columns), b.base, Int32(b.columns),
-                beta, c.base, Int32(c.columns))
-}
 
 extension Matrix {
     /// Runs `body` on a read-only view of the (non-empty) storage.

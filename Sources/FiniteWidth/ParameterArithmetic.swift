@@ -15,6 +15,16 @@ enum ParameterArithmetic {
         }
     }
 
+    /// y ← y + a·x for buffers of `count` entries.
+    static func addScaled(_ x: UnsafePointer<Double>, _ a: Double, to y: UnsafeMutablePointer<Double>, count: Int) {
+        cblas_daxpy(Int32(count), a, x, 1, y, 1)
+    }
+
+    /// The network's parameters moved in place by a·direction.
+    static func move(_ network: inout FullyConnectedNetwork, _ a: Double, along direction: [Double]) {
+        addScaled(direction, a, to: &network.parameters)
+    }
+
     /// x·a + y as a new vector (y unchanged).
     static func sum(_ y: [Double], _ a: Double, _ x: [Double]) -> [Double] {
         var result = y

@@ -50,3 +50,32 @@ public struct OutputCentering: Sendable {
     /// f_θ₀(X), n × k.
     public func offset(_ x: Matrix) throws -> Matrix { try initialNetwork.outputs(x) }
 }
+
+extension FullyConnectedNetwork {
+    /// f(X) − offset at the parameters `p` (a buffer laid out like `parameters`).
+    func outputs(_ x: Matrix, offset: Matrix?, at p: UnsafePointer<Double>) throws -> Matrix {
+        try validateInputs(x, name: "X")
+        var f = readout.apply(traceBody(x, at: p).features, parameters: p)
+        if let offset {
+            try validateOutputShape(offset, name: "the output offset", points: x.rows)
+            ParameterArithmetic.addScaled(offset, -1, to: &f)
+        }
+        return f
+    }
+
+    /// Adds s·∇ℓ into `gradient` and returns ℓ = ½‖f(X) − offset − Y‖², both at the parameters
+    /// `p`: one forward and one backward pass, with no parameter-sized allocation. Every layer's
+    /// weights are read (pulled back through) before its gradient is written, so `gradient` may
+    /// be `p` itself: with s = −λ that is the gradient step θ ← θ − λ·∇ℓ(θ) in place.
+    func addLossGradient(_ x: Matrix, targets: Matrix, offset: Matrix?, at p: UnsafePointer<Double>, scale: Double,
+                         into gradient: UnsafeMutablePointer<Double>) throws -> Double {
+        try validateInputs(x, name: "X")
+        let body = traceBody(x, at: p)
+        let trace = ForwardTrace(body: body, outputs: readout.apply(body.features, parameters: p))
+        let r = try residual(trace, targets: targets, offset: offset)
+        let featureGradient = readout.pullBack(r, parameters: p)
+        readout.addGradient(r, input: body.features, into: gradient, scale: scale)
+        backpropagateBody(featureGradient, trace: body, at: p, scale: scale, into: gradient)
+        return Entrywise.halfSquaredNorm(r)
+    }
+}

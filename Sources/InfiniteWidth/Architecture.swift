@@ -1,3 +1,4 @@
+import LinearAlgebra
 /// The `InfiniteWidth` module implements theory.md §1: the description of a fully connected
 /// network, its activations and their kernel maps, and the NNGP/NTK recursion with the split of
 /// the NTK into the head (readout) kernel K and the body kernel Θ − K, for one depth or a whole
@@ -56,11 +57,11 @@ public struct Architecture: Sendable, Equatable {
                 parameterization: Parameterization = .ntk, convolution: Convolution? = nil) throws {
         guard depth >= 1 else { throw ArchitectureError.invalidDepth(depth) }
         guard depth <= Architecture.maximumDepth else { throw ArchitectureError.depthTooLarge(depth) }
-        let named: [(String, Double)] = [("--w-std", weightStd), ("--b-std", biasStd),
-                                         ("--out-w-std", readoutWeightStd ?? weightStd),
-                                         ("--out-b-std", readoutBiasStd ?? biasStd)]
-        for (flag, value) in named where !(value.isFinite && value >= 0) {
-            throw ArchitectureError.invalidStandardDeviation(flag: flag, value: value)
+        let named: [(Hyperparameter, Double)] = [(.weightStd, weightStd), (.biasStd, biasStd),
+                                                 (.readoutWeightStd, readoutWeightStd ?? weightStd),
+                                                 (.readoutBiasStd, readoutBiasStd ?? biasStd)]
+        for (parameter, value) in named where !(value.isFinite && value >= 0) {
+            throw ArchitectureError.invalidStandardDeviation(parameter: parameter, value: value)
         }
         if case let .standard(width) = parameterization, width < 1 {
             throw ArchitectureError.invalidWidth(width)
@@ -86,26 +87,26 @@ public struct Architecture: Sendable, Equatable {
     }
 }
 
-/// An architecture that cannot be built, with the flag or value to fix.
-public enum ArchitectureError: Error, CustomStringConvertible, Equatable {
+/// An architecture that cannot be built, with the hyperparameter or value to fix.
+public enum ArchitectureError: HyperparameterError, Equatable {
     case invalidDepth(Int)
     case depthTooLarge(Int)
-    case invalidStandardDeviation(flag: String, value: Double)
+    case invalidStandardDeviation(parameter: Hyperparameter, value: Double)
     case unknownActivation(String)
     case invalidWidth(Int)
 
-    public var description: String {
+    public func description(naming name: (Hyperparameter) -> String) -> String {
         switch self {
         case let .invalidDepth(depth):
-            return "--depth must be at least 1 (the number of hidden layers), got \(depth)"
+            return "\(name(.depth)) must be at least 1 (the number of hidden layers), got \(depth)"
         case let .depthTooLarge(depth):
-            return "depth L must be ≤ \(Architecture.maximumDepth) (the documented maximum), got \(depth)"
-        case let .invalidStandardDeviation(flag, value):
-            return "\(flag) must be a finite number ≥ 0, got \(value)"
+            return "\(name(.depth)) must be ≤ \(Architecture.maximumDepth) (the documented maximum), got \(depth)"
+        case let .invalidStandardDeviation(parameter, value):
+            return "\(name(parameter)) must be a finite number ≥ 0, got \(value)"
         case let .unknownActivation(text):
-            return "--activation: unknown activation '\(text)'; expected one of: \(Activation.acceptedNames)"
+            return "\(name(.activation)): unknown activation '\(text)'; expected one of: \(Activation.acceptedNames)"
         case let .invalidWidth(width):
-            return "--width must be at least 1, got \(width)"
+            return "\(name(.width)) must be at least 1, got \(width)"
         }
     }
 }

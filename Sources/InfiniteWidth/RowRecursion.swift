@@ -1,12 +1,5 @@
 import LinearAlgebra
 
-/// Raw pointers shared by the workers of one kernel computation. Each worker writes only the
-/// rows it was given, so the writes never overlap.
-struct SharedPointer<Element>: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Element>
-    init(_ base: UnsafeMutablePointer<Element>) { self.base = base }
-}
-
 /// Where the readouts go: per readout depth, one optional pointer per kernel kind (nngp, ntk,
 /// head, body; nil = not asked for). Entry (i, j) of a kernel is stored at
 /// `base + (i − firstRow)·rowStride + (j − firstColumn)·columnStride`, so a block of rows, or a

@@ -11,6 +11,47 @@ public struct BlockRange: Equatable, Sendable {
     }
 }
 
+/// A row-major matrix seen through a pointer, for reading: a `Matrix`'s storage or a block of
+/// it, or a matrix inside another buffer (one layer's weights in a flat parameter vector). Row
+/// i starts at base + i·leadingDimension.
+public struct MatrixView {
+    public let base: UnsafePointer<Double>
+    public let rows: Int
+    public let columns: Int
+    public let leadingDimension: Int
+
+    public init(base: UnsafePointer<Double>, rows: Int, columns: Int, leadingDimension: Int? = nil) {
+        (self.base, self.rows, self.columns) = (base, rows, columns)
+        self.leadingDimension = leadingDimension ?? columns
+    }
+}
+
+/// A row-major matrix seen through a pointer, for writing (see `MatrixView`).
+public struct MutableMatrixView {
+    public let base: UnsafeMutablePointer<Double>
+    public let rows: Int
+    public let columns: Int
+    public let leadingDimension: Int
+
+    public init(base: UnsafeMutablePointer<Double>, rows: Int, columns: Int, leadingDimension: Int? = nil) {
+        (self.base, self.rows, self.columns) = (base, rows, columns)
+        self.leadingDimension = leadingDimension ?? columns
+    }
+}
+
+/// C ← α·op(A)·op(B) + β·C with one OpenBLAS `dgemm`; op(M) is M or Mᵀ. The project's one
+/// wrapper of dgemm: `Matrix.multiplyAdd` and the finite networks' layer products call it.
+public func gemm(_ a: MatrixView, transposeA: Bool = false, _ b: MatrixView, transposeB: Bool = false,
+                 into c: MutableMatrixView, alpha: Double, beta: Double) {
+    let (m, k) = transposeA ? (a.columns, a.rows) : (a.rows, a.columns)
+    let (kb, n) = transposeB ? (b.columns, b.rows) : (b.rows, b.columns)
+    precondition(k == kb && c.rows == m && c.columns == n,
+                 "gemm shapes do not agree: (\(m)×\(k))·(\(kb)×\(n)) into \(c.rows)×\(c.columns)")
+    cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a.base, Int32(a.leadingDimension), b.base,
+                Int32(b.leadingDimension), beta, c.base, Int32(c.leadingDimension))
+}
+
 extension Matrix {
     /// The block covering the whole matrix.
     public var whole: BlockRange { BlockRange(rows: 0..<rows, columns: 0..<columns) }
@@ -37,14 +78,15 @@ extension Matrix {
         a.elements.withUnsafeBufferPointer { pa in
             b.elements.withUnsafeBufferPointer { pb in
                 c.elements.withUnsafeMutableBufferPointer { pc in
-                    cblas_dgemm(CblasRowMajor,
-                                transposeA ? CblasTrans : CblasNoTrans,
-                                transposeB ? CblasTrans : CblasNoTrans,
-                                Int32(m), Int32(n), Int32(k), alpha,
-                                pa.baseAddress! + ab.rows.lowerBound * lda + ab.columns.lowerBound, Int32(lda),
-                                pb.baseAddress! + bb.rows.lowerBound * ldb + bb.columns.lowerBound, Int32(ldb),
-                                beta,
-                                pc.baseAddress! + cb.rows.lowerBound * ldc + cb.columns.lowerBound, Int32(ldc))
+                    gemm(MatrixView(base: pa.baseAddress! + ab.rows.lowerBound * lda + ab.columns.lowerBound,
+                                    rows: ab.rows.count, columns: ab.columns.count, leadingDimension: lda),
+                         transposeA: transposeA,
+                         MatrixView(base: pb.baseAddress! + bb.rows.lowerBound * ldb + bb.columns.lowerBound,
+                                    rows: bb.rows.count, columns: bb.columns.count, leadingDimension: ldb),
+                         transposeB: transposeB,
+                         into: MutableMatrixView(base: pc.baseAddress! + cb.rows.lowerBound * ldc + cb.columns.lowerBound,
+                                                 rows: cb.rows.count, columns: cb.columns.count, leadingDimension: ldc),
+                         alpha: alpha, beta: beta)
                 }
             }
         }

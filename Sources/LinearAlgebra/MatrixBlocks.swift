@@ -102,7 +102,7 @@ extension Matrix {
     /// lower triangle).
     public static func mirrorUpperTriangle(_ storage: UnsafeMutablePointer<Double>, size n: Int) {
         let tile = 32
-        let a = SharedStorage(base: storage)
+        let a = SharedPointer(storage)
         ParallelLoop.forEachChunk(count: (n + tile - 1) / tile, cost: { Double(n - $0 * tile) }) { chunk in
             for band in chunk {
                 let i0 = band * tile
@@ -116,9 +116,4 @@ extension Matrix {
             }
         }
     }
-}
-
-/// The storage of a matrix shared by parallel workers that write disjoint entries.
-struct SharedStorage: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Double>
 }

@@ -114,7 +114,7 @@ private struct CSVScan {
         invalid.withUnsafeMutableBufferPointer { invalidOut in
             rows.withUnsafeMutableBufferPointer { rowsOut in
                 let work = CensusWork(text: SendableText(text), pieces: pieces,
-                                      invalid: SharedIntStorage(invalidOut.baseAddress!), rows: SharedIntStorage(rowsOut.baseAddress!))
+                                      invalid: SharedPointer<Int>(invalidOut.baseAddress!), rows: SharedPointer<Int>(rowsOut.baseAddress!))
                 ParallelLoop.forEachChunk(count: pieceCount) { range in range.forEach(work.run) }
             }
         }
@@ -132,8 +132,8 @@ private struct CSVScan {
         let elements = try [Double](unsafeUninitializedCapacity: totalRows * width) { storage, initialized in
             errors.withUnsafeMutableBufferPointer { errorsOut in
                 let work = ParseWork(text: SendableText(text), pieces: pieces, width: width, firstRow: firstRow, rows: rows,
-                                     out: SharedStorage(base: storage.baseAddress!),
-                                     errors: SharedErrorStorage(errorsOut.baseAddress!))
+                                     out: SharedPointer(storage.baseAddress!),
+                                     errors: SharedPointer<ntkb_text_error>(errorsOut.baseAddress!))
                 ParallelLoop.forEachChunk(count: pieceCount) { range in range.forEach(work.run) }
             }
             if let bad = errors.first(where: { $0.code != 0 }) { throw describe(bad) }
@@ -178,22 +178,12 @@ private struct SendableText: @unchecked Sendable {
     init(_ base: UnsafePointer<UInt8>) { self.base = base }
 }
 
-private struct SharedIntStorage: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Int>
-    init(_ base: UnsafeMutablePointer<Int>) { self.base = base }
-}
-
-private struct SharedErrorStorage: @unchecked Sendable {
-    let base: UnsafeMutablePointer<ntkb_text_error>
-    init(_ base: UnsafeMutablePointer<ntkb_text_error>) { self.base = base }
-}
-
 /// Pass 1 on one piece: UTF-8 check and data-row count.
 private struct CensusWork: Sendable {
     let text: SendableText
     let pieces: [Int]
-    let invalid: SharedIntStorage
-    let rows: SharedIntStorage
+    let invalid: SharedPointer<Int>
+    let rows: SharedPointer<Int>
 
     func run(_ k: Int) {
         let bad = ntkb_utf8_invalid_offset(text.base, pieces[k], pieces[k + 1])
@@ -209,8 +199,8 @@ private struct ParseWork: Sendable {
     let width: Int
     let firstRow: [Int]
     let rows: [Int]
-    let out: SharedStorage
-    let errors: SharedErrorStorage
+    let out: SharedPointer<Double>
+    let errors: SharedPointer<ntkb_text_error>
 
     func run(_ k: Int) {
         var error = ntkb_text_error()

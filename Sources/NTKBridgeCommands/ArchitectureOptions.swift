@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import InfiniteWidth
 
 /// The flags that describe a network, shared by every command that builds one.
@@ -61,7 +62,7 @@ struct ArchitectureOptions: ParsableArguments {
                                     biasStd: biasStd, readoutWeightStd: readoutWeightStd, readoutBiasStd: readoutBiasStd,
                                     parameterization: parsedParameterization(), convolution: convolution)
         } catch let error as ArchitectureError {
-            throw ValidationError(error.description)
+            throw ValidationError(error.commandLineDescription)
         } catch let error as ActivationError {
             throw ValidationError("--activation '\(activation)': \(error)")
         } catch is ConvolutionError {
@@ -138,6 +139,14 @@ struct ArchitectureOptions: ParsableArguments {
         guard let width else { throw ValidationError("--width h is required: the width of every hidden layer") }
         guard width >= 1 else { throw ValidationError("--width must be at least 1, got \(width)") }
         return width
+    }
+
+    /// Warns on stderr that `--quadrature` does nothing in `command` (a finite network evaluates
+    /// its activation directly), when it was changed from its default.
+    func warnQuadratureIgnored(by command: String) {
+        guard quadrature != "trapezoid" else { return }
+        FileHandle.standardError.write(Data(("\(command): warning: --quadrature is ignored: a finite network evaluates its "
+                                             + "activation directly, without a kernel integral\n").utf8))
     }
 
     func quadratureRule() throws -> QuadratureRule {

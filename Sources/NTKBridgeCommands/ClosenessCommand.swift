@@ -30,22 +30,22 @@ struct ClosenessCommand: ParsableCommand {
 
     @OptionGroup var familyOptions: TaskFamilyOptions
 
-    @Option(name: .customLong("train-tasks"), parsing: .unconditional, help: ArgumentHelp("N training tasks per seed (default 20).", valueName: "N"))
+    @Option(name: .customLong("train-tasks"), parsing: .unconditional, help: ArgumentHelp("N training tasks per seed.", valueName: "N"))
     var trainTasks = 20
 
-    @Option(name: .customLong("test-tasks"), parsing: .unconditional, help: ArgumentHelp("M test tasks per seed (default 10).", valueName: "M"))
+    @Option(name: .customLong("test-tasks"), parsing: .unconditional, help: ArgumentHelp("M test tasks per seed.", valueName: "M"))
     var testTasks = 10
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("n' support points per task (default 10).", valueName: "n'"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("n' support points per task.", valueName: "n'"))
     var support = 10
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("n query points per task (default 10).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("n query points per task.", valueName: "n"))
     var query = 10
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("The first seed (default 0).", valueName: "s"), transform: parseSeed)
+    @Option(parsing: .unconditional, help: ArgumentHelp("The first seed.", valueName: "s"), transform: parseSeed)
     var seed: UInt64 = 0
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Number of seeds: s, s+1, … (default 1).", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Number of seeds: s, s+1, ….", valueName: "k"))
     var seeds = 1
 
     @OptionGroup var network: ArchitectureOptions
@@ -60,10 +60,10 @@ struct ClosenessCommand: ParsableCommand {
                                valueName: "solver"))
     var inner = "continuous"
 
-    @Option(name: .customLong("inner-rate"), parsing: .unconditional, help: ArgumentHelp("λ for continuous (default 1).", valueName: "λ"))
+    @Option(name: .customLong("inner-rate"), parsing: .unconditional, help: ArgumentHelp("λ for continuous.", valueName: "λ"))
     var innerRate: Double = 1
 
-    @Option(name: .customLong("inner-steps"), parsing: .unconditional, help: ArgumentHelp("τ for discrete (default 1).", valueName: "τ"))
+    @Option(name: .customLong("inner-steps"), parsing: .unconditional, help: ArgumentHelp("τ for discrete.", valueName: "τ"))
     var innerSteps = 1
 
     @Option(name: .customLong("test-adaptation"),
@@ -73,16 +73,16 @@ struct ClosenessCommand: ParsableCommand {
 
     @OptionGroup var outerLoop: OuterLoopOptions
 
-    @Option(name: .customLong("head-correlations"), help: ArgumentHelp("MTL head correlations ρ (default 1).", valueName: "list"))
+    @Option(name: .customLong("head-correlations"), help: ArgumentHelp("MTL head correlations ρ.", valueName: "list"))
     var headCorrelations = "1"
 
-    @Option(name: .customLong("mtl-data"), help: ArgumentHelp("query (default) or merged.", valueName: "data"))
+    @Option(name: .customLong("mtl-data"), help: ArgumentHelp("query or merged.", valueName: "data"))
     var mtlData = "query"
 
-    @Option(name: .customLong("new-head"), help: ArgumentHelp("init (default) or mean.", valueName: "start"))
+    @Option(name: .customLong("new-head"), help: ArgumentHelp("init or mean.", valueName: "start"))
     var newHead = "init"
 
-    @Option(help: ArgumentHelp("GBML methods compared with MTL (default anil,maml).", valueName: "list"))
+    @Option(help: ArgumentHelp("GBML methods compared with MTL.", valueName: "list"))
     var methods = "anil,maml"
 
     @Option(help: ArgumentHelp("Output folder.", valueName: "DIR"))

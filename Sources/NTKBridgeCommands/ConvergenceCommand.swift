@@ -25,16 +25,16 @@ struct ConvergenceCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The task file.", valueName: "T.json"))
     var tasks: String
 
-    @Option(help: ArgumentHelp("Methods (default mtl,anil,maml).", valueName: "list"))
+    @Option(help: ArgumentHelp("Methods.", valueName: "list"))
     var methods = "mtl,anil,maml"
 
     @Option(help: ArgumentHelp("Widths, e.g. 64,128,256,512,1024.", valueName: "list"))
     var widths: String
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("The first seed (default 0).", valueName: "s"), transform: parseSeed)
+    @Option(parsing: .unconditional, help: ArgumentHelp("The first seed.", valueName: "s"), transform: parseSeed)
     var seed: UInt64 = 0
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Number of seeds: s, s+1, … (default 3).", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Number of seeds: s, s+1, ….", valueName: "k"))
     var seeds = 3
 
     @OptionGroup var training: RunOptions
@@ -71,12 +71,14 @@ struct ConvergenceCommand: ParsableCommand {
                                      outputFolder: out, flags: RunGuards.taskFileFlags.merging([.width: "--widths"]) { $1 })
         let seedValues = seedList(first: seed, count: seeds)
         let architecture = try training.architecture(), settings = try training.settings(trainTasks: taskSet.train.count)
-        let reference = try KernelReference(tasks: taskSet, architecture: architecture, settings: settings, methods: methodList)
+        let reference = try KernelReference(tasks: taskSet, architecture: architecture, settings: settings, methods: methodList,
+                                            quadrature: try training.network.quadratureRule())
 
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let tablePath = out + "/convergence.csv"
         let configuration = SweepSettings(text: "tasks-content=\(try ContentHash.of(file: tasks)) methods=\(methods) "
-                                                + training.configuration)
+                                                + training.configuration
+                                                + (training.network.quadrature == "trapezoid" ? "" : " quadrature=\(training.network.quadrature)"))
         let comments = Provenance.comments(commandLine: CommandLine.arguments, seeds: "\(seed)…\(seedValues.last!)",
                                            configuration: configuration.text)
         let setting = "\(training.network.activation), depth \(training.depth), \(taskSet.train.count) tasks"

@@ -3,48 +3,73 @@ import FewShot
 import FiniteWidth
 import Foundation
 import Reports
+import Studies
 
-/// `ntkbridge cost`: the wall time of MTL against ANIL, MAML and FOMAML on the same tasks and
-/// width — per outer step and to reach a given test loss.
+/// `ntkbridge cost`: the training cost of MTL against ANIL, MAML and FOMAML on the same tasks and
+/// width, under the protocol of `CostStudy` (held-out validation tasks, one test-time adaptation
+/// for all, repeats, CPU time and pass counts beside wall time).
 struct CostCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cost",
         abstract: "Compare the training cost of MTL, ANIL, MAML and FOMAML at one width.",
         discussion: """
-            Trains each method from the same initialisation — for --meta-steps steps, or for --time-budget \
-            seconds of training time — and logs the test loss (Σ ½‖F − Y‖² on the test tasks after test-time \
-            adaptation) every --test-loss-every steps against the wall time of training alone. Writes DIR/curves.csv (method,step,seconds,outer_loss,test_loss), DIR/cost.csv (time per \
-            step, its ratio to MTL's, and steps and seconds to reach --target-test-loss; by default the worst \
-            method's best test loss, which every method reaches) and DIR/test_loss_vs_seconds.{png,svg}.
+            The last --validation-tasks training tasks are held out. Each method is trained --repeats times \
+            (seeds s, s+1, …) from the same initialisations, for --time-budget seconds of training time or \
+            --meta-steps steps, whichever comes first; every --evaluate-every steps the validation loss \
+            Σ ½‖F − Y‖² on the held-out tasks is computed after the same test-time adaptation for every method \
+            (--test-inner-steps steps on the head alone) and after the method's own (MAML and FOMAML adapt all \
+            parameters); evaluations are not timed. The target is --target-validation-loss, or the worst \
+            method's median best validation loss; a run that meets it at step 0 or never is reported as such, \
+            with a warning. Writes DIR/curves.csv (every evaluation), DIR/runs.csv (one row per run), \
+            DIR/cost.csv (per method: medians and ranges over repeats of wall and CPU time per step, passes and \
+            GFLOP per step, steps and seconds to the target) and DIR/validation_loss_vs_seconds.{png,svg,gp}. \
+            With --shard i/N, only the runs (repeat r, method m) with r·M + m ≡ i (mod N) are trained, into \
+            DIR/curves.csv and DIR/shard_runs.csv; `ntkbridge merge` joins the shards and writes the rest.
             """)
 
     @Option(help: ArgumentHelp("The task file (test tasks need query labels).", valueName: "T.json"))
     var tasks: String
 
-    @Option(help: ArgumentHelp("Methods (default mtl,anil,maml,fomaml).", valueName: "list"))
+    @Option(help: ArgumentHelp("Comma-separated methods among \(FiniteMethod.allCases.map(\.rawValue).joined(separator: ",")).",
+                               valueName: "list"))
     var methods = "mtl,anil,maml,fomaml"
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("The seed of the initialisation (default 0).", valueName: "s"), transform: parseSeed)
+    @Option(parsing: .unconditional, help: ArgumentHelp("The seed of the first repeat's initialisation.", valueName: "s"),
+            transform: parseSeed)
     var seed: UInt64 = 0
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Repeats per method (seeds s, s+1, …); medians and ranges are over them.", valueName: "R"))
+    var repeats = 5
+
+    @Option(name: .customLong("validation-tasks"), parsing: .unconditional,
+            help: ArgumentHelp("Training tasks held out as validation tasks (the last V of the file; default: a fifth, at least 1).",
+                               valueName: "V"))
+    var validationTasks: Int?
 
     @OptionGroup var training: RunOptions
 
-    @Option(name: .customLong("test-loss-every"), parsing: .unconditional, help: ArgumentHelp("Evaluate the test loss every k steps (default 5).", valueName: "k"))
-    var testLossEvery = 5
+    @Option(name: [.customLong("evaluate-every"), .customLong("test-loss-every")], parsing: .unconditional,
+            help: ArgumentHelp("Evaluate the validation and test losses every k steps.", valueName: "k"))
+    var evaluateEvery = 5
 
     @Option(name: .customLong("meta-rate-fraction"), parsing: .unconditional,
-            help: ArgumentHelp("Instead of one --meta-rate for all: each method's outer rate as this fraction of its own "
-                               + "stability bound 2/λ_max (Φ̂ or Θ̂_MTL at initialisation).", valueName: "f"))
+            help: ArgumentHelp("Each method's outer rate as this fraction of its own stability bound 2/λ_max (Φ̂ or "
+                               + "Θ̂_MTL at initialisation); the default unless --meta-rate is given (0.5).", valueName: "f"))
     var metaRateFraction: Double?
 
     @Option(name: .customLong("time-budget"), parsing: .unconditional,
-            help: ArgumentHelp("Train each method for this many seconds of training time (at most --meta-steps steps), "
-                               + "so that all are compared over the same time.", valueName: "seconds"))
+            help: ArgumentHelp("Train each run for this many seconds of training time (alone, or with --meta-steps as a cap).",
+                               valueName: "seconds"))
     var timeBudget: Double?
 
-    @Option(name: .customLong("target-test-loss"), parsing: .unconditional,
-            help: ArgumentHelp("The test loss whose time to reach is compared.", valueName: "ℓ"))
-    var targetTestLoss: Double?
+    @Option(name: .customLong("budget-clock"),
+            help: ArgumentHelp("What --time-budget and the figure count: wall seconds, or process CPU seconds "
+                               + "(steadier when other work shares the machine).", valueName: "clock"))
+    var budgetClock: BudgetClock = .wall
+
+    @Option(name: .customLong("target-validation-loss"), parsing: .unconditional,
+            help: ArgumentHelp("The validation loss whose time to reach is compared.", valueName: "ℓ"))
+    var targetValidationLoss: Double?
 
     @Option(help: ArgumentHelp("Output folder.", valueName: "DIR"))
     var out: String
@@ -52,81 +77,100 @@ struct CostCommand: ParsableCommand {
     @Flag(name: .customLong("no-figures"), help: "Skip the gnuplot figure.")
     var noFigures = false
 
+    func validate() throws {
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
+        guard evaluateEvery >= 1 else { throw ValidationError("--evaluate-every must be at least 1, got \(evaluateEvery)") }
+        if let timeBudget, !(timeBudget > 0 && timeBudget.isFinite) {
+            throw ValidationError("--time-budget must be a positive number of seconds, got \(timeBudget)")
+        }
+        if let fraction = metaRateFraction, !(fraction > 0 && fraction < 1) {
+            throw ValidationError("--meta-rate-fraction must lie strictly between 0 and 1, got \(fraction)")
+        }
+        if metaRateFraction != nil, training.outerLoop.metaRate != nil {
+            throw ValidationError("give --meta-rate or --meta-rate-fraction, not both")
+        }
+        if timeBudget == nil, training.outerLoop.metaSteps == nil {
+            throw ValidationError("give --time-budget seconds, --meta-steps S, or both")
+        }
+        if training.outerLoop.metaTime != nil {
+            throw ValidationError("--meta-time (gradient flow) has no cost to measure: give --time-budget or --meta-steps")
+        }
+        if let target = targetValidationLoss, !(target >= 0 && target.isFinite) {
+            throw ValidationError("--target-validation-loss must be a finite number ≥ 0, got \(target)")
+        }
+    }
+
     /// The files written into --out.
-    static let outputFiles = ["curves.csv", "cost.csv", "test_loss_vs_seconds.png", "test_loss_vs_seconds.svg"]
+    static let outputFiles = ["curves.csv", "runs.csv", "cost.csv", "validation_loss_vs_seconds.png",
+                              "validation_loss_vs_seconds.svg", "validation_loss_vs_seconds.gp"]
 
     @OptionGroup var sharding: ShardOptions
 
     func run() throws {
         let width = try training.network.finiteWidth()
-        let shard = try sharding.parsed()
-        // A shard trains the methods whose place in --methods is ≡ i (mod N).
-        let methodList = try parseFiniteMethods(methods, flag: "--methods").enumerated()
-            .filter { shard?.owns($0.offset) ?? true }.map(\.element)
-        guard testLossEvery >= 1 else { throw ValidationError("--test-loss-every must be at least 1, got \(testLossEvery)") }
-        if let timeBudget, !(timeBudget > 0 && timeBudget.isFinite) {
-            throw ValidationError("--time-budget must be a positive number of seconds, got \(timeBudget)")
-        }
-        try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)], outputs: RunGuards.folderOutputs("--out", out, files: CostCommand.outputFiles))
-        if let targetTestLoss, !(targetTestLoss >= 0 && targetTestLoss.isFinite) {
-            throw ValidationError("--target-test-loss must be a finite number ≥ 0, got \(targetTestLoss)")
-        }
-        let taskSet = try TaskSet(taskFile: tasks)
-        guard !taskSet.test.isEmpty, taskSet.test.allSatisfy({ $0.queryLabels != nil }) else {
-            throw CommandFailure("--tasks \(tasks): a cost comparison needs test tasks with query labels")
-        }
-        try RunGuards.refuseOversize(RunGuards.finiteEstimate(taskSet, width: width, run: training)
+        let methodList = try parseFiniteMethods(methods, flag: "--methods")
+        training.network.warnQuadratureIgnored(by: "cost")
+        try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)],
+                                       outputs: RunGuards.folderOutputs("--out", out, files: CostCommand.outputFiles))
+        let file = try TaskSet(taskFile: tasks)
+        try RunGuards.refuseOversize(RunGuards.finiteEstimate(file, width: width, run: training)
                                         .times(Double(methodList.count), .methods),
                                      outputFolder: out, flags: RunGuards.taskFileFlags)
+        let validation = validationTasks ?? max(1, file.train.count / 5)
+        guard validation >= 1, validation < file.train.count else {
+            throw ValidationError("--validation-tasks must be at least 1 and fewer than the \(file.train.count) training "
+                                  + "tasks of \(tasks), got \(validation)")
+        }
         let architecture = try training.architecture()
         var options = training
-        if let fraction = metaRateFraction {
-            guard fraction > 0 && fraction < 1 else {
-                throw ValidationError("--meta-rate-fraction must lie strictly between 0 and 1, got \(fraction)")
+        let fraction = options.outerLoop.metaRate == nil ? (metaRateFraction ?? 0.5) : nil
+        if fraction != nil { options.outerLoop.metaRate = 1 }   // replaced by each method's own rate
+        if options.outerLoop.metaSteps == nil { options.outerLoop.metaSteps = Int(Int32.max) }   // the budget decides
+        let settings = try options.settings(trainTasks: file.train.count - validation)
+        let study = try CostStudy(file: file, validationTasks: validation, settings: settings, architecture: architecture,
+                                  width: width, outerRateFraction: fraction, timeBudget: timeBudget ?? .infinity,
+                                  evaluateEvery: evaluateEvery, cpuBudget: budgetClock == .cpu)
+        let seeds = (0..<repeats).map { seed &+ UInt64($0) }
+        let configuration = "tasks=\(tasks) validation-tasks=\(validation) width=\(width) " + training.configuration
+        let setting = "width \(width), \(training.network.activation), depth \(training.depth), "
+            + "\(file.train.count - validation) + \(validation) tasks"
+        if let shard = try sharding.parsed() {
+            return try runShard(shard, study: study, methodList: methodList, seeds: seeds,
+                                configuration: configuration, setting: setting)
+        }
+        let progress = ProgressReporter(label: "cost", total: methodList.count * repeats)
+        var runs: [CostStudy.Run] = []
+        for seed in seeds {
+            for method in methodList {
+                let steps = Double(options.outerLoop.metaSteps!), budget = timeBudget ?? .infinity
+                let run = try study.run(method, seed: seed) { entry in
+                    let spent = budgetClock == .cpu ? entry.cpuSeconds : entry.seconds
+                    let fraction = min(1, max(Double(entry.step) / steps, spent / budget))
+                    progress.report(fraction: (Double(runs.count) + fraction) / Double(methodList.count * repeats),
+                                    note: String(format: "%@ seed %llu: step %d, %.2f s", method.rawValue, seed,
+                                                 entry.step, entry.seconds))
+                }
+                runs.append(run)
             }
-            guard options.outerLoop.metaRate == nil else { throw ValidationError("give --meta-rate or --meta-rate-fraction, not both") }
-            options.outerLoop.metaRate = 1   // replaced below by each method's own rate
         }
-        let settings = try options.settings(trainTasks: taskSet.train.count)
-        let configuration = "tasks=\(tasks) width=\(width) " + training.configuration
-        let setting = "width \(width), \(training.network.activation), depth \(training.depth), \(taskSet.train.count) tasks"
-        if let shard {
-            return try runShard(shard, methodList: methodList, settings: settings, taskSet: taskSet, architecture: architecture,
-                                width: width, configuration: configuration, setting: setting)
-        }
-        var rates: [FiniteMethod: Double] = [:]
-        var learners = try methodList.map { method -> any FiniteLearner in
-            var chosen = settings
-            if let fraction = metaRateFraction {
-                let bound = try settings.stableOuterRate(method, tasks: taskSet, architecture: architecture, width: width, seed: seed)
-                chosen = settings.withOuterRate(fraction * bound)
-            }
-            if case let .gradientDescent(rate, _) = chosen.training { rates[method] = rate }
-            return try chosen.learner(method, tasks: taskSet, architecture: architecture, width: width, seed: seed)
-        }
-        var runs: [CostReport.Run] = []
-        for (k, method) in methodList.enumerated() {
-            let steps = Double(learners[k].scheduledSteps)
-            let progress = ProgressReporter(label: "cost \(method.rawValue)", total: learners[k].scheduledSteps + 1)
-            let log = try learners[k].train(testLossEvery: testLossEvery, maxSeconds: timeBudget ?? .infinity) { entry in
-                // Whichever bound comes first: the steps or the time budget.
-                let fraction = max(Double(entry.step) / steps, entry.seconds / (timeBudget ?? .infinity))
-                progress.report(fraction: fraction, note: String(format: "step %d, %.2f s", entry.step, entry.seconds))
-            }
-            progress.note("\(log.entries.last!.step) steps in \(String(format: "%.2f", log.entries.last!.seconds)) s")
-            runs.append(CostReport.Run(method: method, outerRate: rates[method]!, log: log))
-        }
-        let target = targetTestLoss ?? CostReport.defaultTarget(runs)
+        let summary = CostSummary(runs, target: targetValidationLoss)
+        for warning in summary.warnings { FileHandle.standardError.write(Data("cost: warning: \(warning)\n".utf8)) }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let comments = Provenance.comments(commandLine: CommandLine.arguments, seeds: "\(seed)",
+        let comments = Provenance.comments(commandLine: CommandLine.arguments, seeds: seeds.map(String.init).joined(separator: ","),
                                            configuration: configuration)
         try CostReport.curvesTable(runs, comments: comments).write(to: out + "/curves.csv")
-        try CostReport.costTable(runs, target: target, comments: comments).write(to: out + "/cost.csv")
+        try CostReport.runsTable(summary, comments: comments).write(to: out + "/runs.csv")
+        try CostReport.costTable(summary, comments: comments).write(to: out + "/cost.csv")
         if !noFigures {
-            do { try CostReport.renderFigure(runs, in: out, setting: setting) } catch {
+            do { try CostReport.renderFigure(summary, in: out, setting: setting, cpuClock: budgetClock == .cpu) } catch {
                 FileHandle.standardError.write(Data("cost: figure skipped: \(error)\n".utf8))
             }
         }
-        print(CostReport.text(runs, target: target, title: "cost: \(setting) → \(out)"), terminator: "")
+        print(CostReport.text(summary, title: "cost: \(setting) → \(out)", cpuClock: budgetClock == .cpu), terminator: "")
     }
+}
+
+/// The clock of `cost --time-budget`.
+enum BudgetClock: String, ExpressibleByArgument, CaseIterable {
+    case wall, cpu
 }

@@ -31,7 +31,7 @@ struct FiniteCommand: ParsableCommand {
 
     @OptionGroup var training: RunOptions
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("The seed of the initialisation (default 0).", valueName: "s"), transform: parseSeed)
+    @Option(parsing: .unconditional, help: ArgumentHelp("The seed of the initialisation.", valueName: "s"), transform: parseSeed)
     var seed: UInt64 = 0
 
     @Option(help: ArgumentHelp("The predictions CSV to write.", valueName: "P.csv"))
@@ -41,7 +41,7 @@ struct FiniteCommand: ParsableCommand {
     var log: String?
 
     @Option(name: .customLong("test-loss-every"), parsing: .unconditional,
-            help: ArgumentHelp("With --log, evaluate the test loss every k steps (default 1; 0: never).", valueName: "k"))
+            help: ArgumentHelp("With --log, evaluate the test loss every k steps (0: never).", valueName: "k"))
     var testLossEvery = 1
 
     func validate() throws {
@@ -50,6 +50,7 @@ struct FiniteCommand: ParsableCommand {
 
     func run() throws {
         let width = try training.network.finiteWidth()
+        training.network.warnQuadratureIgnored(by: "finite")
         let finiteMethod = try parseFiniteMethods(method, flag: "--method")
         guard finiteMethod.count == 1 else { throw ValidationError("--method takes one method, got '\(method)'") }
         try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)], outputs: [("--out", out)] + (log.map { [("--log", $0)] } ?? []))

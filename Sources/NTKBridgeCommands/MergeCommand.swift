@@ -122,35 +122,42 @@ struct MergeCommand: ParsableCommand {
               terminator: "")
     }
 
+    /// Cost: the points are the runs (seed index r, method index m) at r·M + m; the curves are
+    /// joined in that order and the summary (target, runs.csv, cost.csv) computed from the runs.
     private func mergeCost(_ shards: [ShardMerge.Shard], comments: [String]) throws {
         let first = shards[0]
         let methodList = try parseFiniteMethods(try fact("methods", first), flag: "methods")
-        let columns = ["method", "step", "seconds", "outer_loss", "test_loss"]
-        let rows = try ShardMerge.rows(of: shards, table: "curves.csv", columns: columns, point: { row in
-            FiniteMethod(rawValue: row[0]).flatMap { methodList.firstIndex(of: $0) }
-        }, complete: { _, rows in !rows.isEmpty })
-        var costs = CSVTable(columns: ["method", "outer_rate"])
-        for shard in shards {
-            let path = shard.folder + "/cost.csv"
-            if shard.manifest.ownPoints.isEmpty { continue }
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw ShardError.unfinished(folder: shard.folder, shard: "\(shard.manifest.shard)", donePoints: 0,
-                                            points: shard.manifest.ownPoints.count)
-            }
-            for row in try CSVTable.read(path).rows where row.count >= 2 { costs.append([row[0], row[1]]) }
+        guard let firstSeed = UInt64(try fact("first-seed", first)), let seedCount = Int(try fact("seed-count", first)) else {
+            throw ShardError.notAShard(folder: first.folder, reason: "its \(ShardManifest.fileName) has unreadable facts")
         }
-        let runs = CostReport.runs(curves: CSVTable(columns: columns, rows: rows), costs: costs)
-        guard runs.count == methodList.count else {
-            throw CommandFailure("merge: the shards' cost.csv files lack the outer rate of some method")
+        let point = { (row: [String]) -> Int? in
+            guard row.count >= 2, let m = FiniteMethod(rawValue: row[0]).flatMap({ methodList.firstIndex(of: $0) }),
+                  let seed = UInt64(row[1]), seed &- firstSeed < UInt64(seedCount) else { return nil }
+            return CostCommand.point(seedIndex: Int(seed &- firstSeed), methodIndex: m, methods: methodList.count)
         }
-        let target = first.manifest.facts["target-test-loss"].flatMap(Double.init) ?? CostReport.defaultTarget(runs)
+        let curveRows = try ShardMerge.rows(of: shards, table: "curves.csv", columns: CostReport.curveColumns, point: point,
+                                            complete: { _, rows in !rows.isEmpty })
+        let factRows = try ShardMerge.rows(of: shards, table: CostReport.shardRunsFile, columns: CostReport.runFactsColumns,
+                                           point: point, complete: { _, rows in rows.count == 1 })
+        let curves = CSVTable(columns: CostReport.curveColumns, comments: comments, rows: curveRows)
+        let runs = CostReport.runs(curves: curves, facts: CSVTable(columns: CostReport.runFactsColumns, rows: factRows))
+        guard runs.count == methodList.count * seedCount else {
+            throw CommandFailure("merge: the shards hold \(runs.count) readable cost runs, expected \(methodList.count * seedCount)")
+        }
+        let summary = CostSummary(runs, target: first.manifest.facts["target-validation-loss"].flatMap(Double.init))
+        for warning in summary.warnings { FileHandle.standardError.write(Data("merge: warning: \(warning)\n".utf8)) }
+        let cpuClock = first.manifest.facts["budget-clock"] == "cpu"
         let setting = try fact("setting", first)
         try AtomicOutput.writeDirectory(at: out) { staging in
-            try CSVTable(columns: columns, comments: comments, rows: rows).write(to: staging + "/curves.csv")
-            try CostReport.costTable(runs, target: target, comments: comments).write(to: staging + "/cost.csv")
-            if !noFigures { renderFigures { try CostReport.renderFigure(runs, in: staging, setting: setting) } }
+            try curves.write(to: staging + "/curves.csv")
+            try CostReport.runsTable(summary, comments: comments).write(to: staging + "/runs.csv")
+            try CostReport.costTable(summary, comments: comments).write(to: staging + "/cost.csv")
+            if !noFigures {
+                renderFigures { try CostReport.renderFigure(summary, in: staging, setting: setting, cpuClock: cpuClock) }
+            }
         }
-        print(CostReport.text(runs, target: target, title: "cost: \(setting), \(shards.count) shards merged → \(out)"), terminator: "")
+        print(CostReport.text(summary, title: "cost: \(setting), \(shards.count) shards merged → \(out)", cpuClock: cpuClock),
+              terminator: "")
     }
 
     private func renderFigures(_ render: () throws -> Void) {

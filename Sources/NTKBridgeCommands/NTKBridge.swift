@@ -16,7 +16,7 @@ public struct NTKBridge: ParsableCommand {
         version: "ntkbridge \(ToolkitVersion.current) (BLAS: \(BLASBackend.libraryServing() ?? "unknown"))",
         subcommands: [KernelCommand.self, TasksCommand.self, PredictCommand.self, CompareCommand.self, ClosenessCommand.self, FiniteCommand.self,
                       ConvergenceCommand.self, CostCommand.self, MergeCommand.self, EvaluateCommand.self,
-                      BaselineCommand.self]
+                      BaselineCommand.self, PlotCommand.self]
     )
 
     public init() {}
@@ -32,7 +32,7 @@ public struct NTKBridge: ParsableCommand {
             FileHandle.standardError.write(Data(warning.utf8))
         }
         InterruptCleanup.install(label: "ntkbridge")
-        main(arguments)
+        runCommandLine(arguments)
     }
 }
 

@@ -10,8 +10,9 @@ struct OmniglotTaskOptions: ParsableArguments {
             help: ArgumentHelp("S, the side of the block-averaged images (omniglot; a divisor of 105).", valueName: "S"))
     var imageSize: Int?
 
-    @Option(help: ArgumentHelp("Training characters: both (default), small1 or small2 (omniglot).", valueName: "split"))
-    var background: String = "both"
+    @Option(help: ArgumentHelp("Training characters (omniglot): both minimal background splits, or one of them.",
+                               valueName: "split"))
+    var background: OmniglotBackground = .both
 
     @Option(help: ArgumentHelp("Test tasks: runs (default; Lake et al.'s 20 one-shot runs) or held-out:M (omniglot).",
                                 valueName: "runs|held-out:M"))
@@ -33,12 +34,9 @@ struct OmniglotTaskOptions: ParsableArguments {
         guard let data else { throw ValidationError("--family omniglot needs --data DIR (the folder of the Omniglot zips)") }
         guard let imageSize else { throw ValidationError("--family omniglot needs --image-size S (a divisor of 105)") }
         if testTasks != nil { throw ValidationError("--test-tasks does not apply to omniglot; use --test runs or --test held-out:M") }
-        guard let split = OmniglotBackground(rawValue: background) else {
-            throw ValidationError("--background must be both, small1 or small2, got '\(background)'")
-        }
         do {
             let family = try OmniglotTaskFamily(directory: data, imageSize: imageSize, ways: ways, support: support, query: query,
-                                                background: split, test: try testSetting())
+                                                background: background, test: try testSetting())
             return try family.tasks(trainTasks: trainTasks, seed: seed)
         } catch let DatasetError.invalidSetting(parameter, message) {
             throw ValidationError("\(Self.flags[parameter] ?? parameter) \(message)")
@@ -53,3 +51,5 @@ struct OmniglotTaskOptions: ParsableArguments {
         throw ValidationError("--test must be runs or held-out:M (M episodes, a whole number), got '\(test)'")
     }
 }
+
+extension OmniglotBackground: ExpressibleByArgument {}

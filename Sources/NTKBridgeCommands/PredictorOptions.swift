@@ -117,14 +117,14 @@ struct OuterLoopOptions: ParsableArguments {
 
 /// The MTL flags (theory.md §5); anil and maml ignore them.
 struct MTLOptions: ParsableArguments {
-    @Option(name: .customLong("mtl-data"), help: ArgumentHelp("What each head trains on: query (default) or merged.", valueName: "data"))
+    @Option(name: .customLong("mtl-data"), help: ArgumentHelp("What each head trains on: query or merged.", valueName: "data"))
     var data: String = "query"
 
     @Option(name: .customLong("head-correlation"), parsing: .unconditional,
-            help: ArgumentHelp("ρ, the heads' correlation at initialisation (default 1).", valueName: "ρ"))
+            help: ArgumentHelp("ρ, the heads' correlation at initialisation.", valueName: "ρ"))
     var headCorrelation: Double = 1
 
-    @Option(name: .customLong("new-head"), help: ArgumentHelp("A new task's head: init (default) or mean.", valueName: "start"))
+    @Option(name: .customLong("new-head"), help: ArgumentHelp("A new task's head: init or mean.", valueName: "start"))
     var newHead: String = "init"
 
     func settings(trainTasks n: Int, testSolver: InnerSolver, training: TrainingTime, diagonalRegularization: Double) throws -> MTLSettings {

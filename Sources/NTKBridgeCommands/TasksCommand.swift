@@ -85,30 +85,30 @@ struct TaskFamilyOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Input dimension d (teacher, linear-rep; default 8).", valueName: "d"))
     var dim: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Output columns k (sinusoid, teacher, linear-rep; default 1).", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Output columns k (sinusoid, teacher, linear-rep).", valueName: "k"))
     var outputs: Int = 1
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Teacher features m (default 32).", valueName: "m"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Teacher features m.", valueName: "m"))
     var features: Int = 32
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Rank r of linear-rep's shared B (default 2).", valueName: "r"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Rank r of linear-rep's shared B.", valueName: "r"))
     var rank: Int = 2
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Label noise σ (linear-rep; default 0).", valueName: "σ"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Label noise σ (linear-rep).", valueName: "σ"))
     var noise: Double = 0
 
     @Option(name: .customLong("x-scale"), parsing: .unconditional,
-            help: ArgumentHelp("s in the sinusoid's lift (x/s, 1)/‖(x/s, 1)‖ (default 1).", valueName: "s"))
+            help: ArgumentHelp("s in the sinusoid's lift (x/s, 1)/‖(x/s, 1)‖.", valueName: "s"))
     var xScale: Double = 1
 
     @Option(help: ArgumentHelp("Labelled CSV for classification (last column: the class); the Omniglot folder for omniglot.", valueName: "file.csv"))
     var data: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("C, classes per classification task (default 5).", valueName: "C"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("C, classes per classification task.", valueName: "C"))
     var ways: Int = 5
 
     @Option(name: .customLong("test-class-fraction"), parsing: .unconditional,
-            help: ArgumentHelp("Share of classes kept for test tasks (default 0.5).", valueName: "f"))
+            help: ArgumentHelp("Share of classes kept for test tasks.", valueName: "f"))
     var testClassFraction: Double = 0.5
 
     func validate() throws {

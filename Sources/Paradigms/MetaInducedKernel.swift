@@ -30,8 +30,8 @@ public struct TaskAdaptation: Sendable {
     /// The adaptation of the task whose query and support rows in the stacked kernel are
     /// `query` and `support`, from the spectrum of its support kernel κ(X', X').
     public init(spectrum: SupportSpectrum, kappa: Matrix, query: Range<Int>, support: Range<Int>, supportLabels: Matrix,
-                solver: InnerSolver, rateFlag: String = "--inner-rate") throws {
-        let t = try spectrum.adaptationOperator(solver, rateFlag: rateFlag)
+                solver: InnerSolver, rate parameter: Hyperparameter = .innerRate) throws {
+        let t = try spectrum.adaptationOperator(solver, rate: parameter)
         adaptedQueryMap = Matrix.product(kappa.block(rows: query, columns: support), t)
         adaptedSupportLabels = Matrix.product(adaptedQueryMap, supportLabels)
     }
@@ -69,7 +69,7 @@ public struct SupportSpectra: Sendable {
     /// The adaptation of test task j under `solver`.
     func testAdaptation(_ j: Int, points: StackedPoints, supportLabels: Matrix, solver: InnerSolver) throws -> TaskAdaptation {
         try TaskAdaptation(spectrum: test[j], kappa: kappa, query: points.testQuery[j], support: points.testSupport[j],
-                           supportLabels: supportLabels, solver: solver, rateFlag: "--test-inner-rate")
+                           supportLabels: supportLabels, solver: solver, rate: .testInnerRate)
     }
 }
 

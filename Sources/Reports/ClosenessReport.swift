@@ -90,8 +90,13 @@ public enum ClosenessReport {
         "distance_vs_\(against.rawValue)_\(method.rawValue)_rho\(csvCell(headCorrelation))"
     }
 
-    /// Distance against depth (one line per λτ) and against λτ (one line per depth), log-log,
-    /// each line labelled with its fitted slope; PNG and SVG in `directory`.
+    /// Distance against depth (one line per λτ) and against λτ (one line per depth), log-log:
+    /// the mean over seeds with a band of ± one standard deviation, a cell without a measured
+    /// distance marked on the axis, the fitted slope in the label only where the curve is
+    /// monotone, and a dashed reference slope (∝ 1/L, ∝ λτ). For MAML, whose support kernel Θ
+    /// grows with depth, a third figure puts the curves against the dimensionless λτ·s_max
+    /// (s_max: the mean largest eigenvalue of the support kernels). PNG, SVG and the gnuplot
+    /// script in `directory`.
     public static func renderFigures(_ summary: ClosenessSummary, in directory: String, setting: String) throws {
         let series = Set(summary.cells.map { "\($0.headCorrelation)|\($0.method.rawValue)" })
         for key in series.sorted() {
@@ -99,21 +104,58 @@ public enum ClosenessReport {
             let rho = Double(parts[0])!, method = GBMLMethod(rawValue: String(parts[1]))!
             let cells = summary.cells.filter { $0.headCorrelation == rho && $0.method == method }
             let fits = summary.fits.filter { $0.headCorrelation == rho && $0.method == method }
+            let title = "MTL (ρ = \(csvCell(rho))) vs \(method.rawValue.uppercased()): \(setting)"
+            let yLabel = "‖F_{MTL} − F_{GBML}‖ / ‖F_{GBML}‖ (mean over seeds ± s.d.)"
             for against in [ClosenessSummary.Fit.Variable.depth, .innerTime] {
-                let lines = fits.filter { $0.against == against }.map { fit -> LinePlot.Series in
-                    let points = cells.filter { against == .depth ? $0.innerTime == fit.fixedValue : Double($0.depth) == fit.fixedValue }
-                        .map { (x: against == .depth ? Double($0.depth) : $0.innerTime, y: $0.relativeMean) }
-                        .sorted { $0.x < $1.x }
+                var lines = fits.filter { $0.against == against }.map { fit -> LinePlot.Series in
+                    let line = cells.filter { against == .depth ? $0.innerTime == fit.fixedValue : Double($0.depth) == fit.fixedValue }
+                        .sorted { against == .depth ? $0.depth < $1.depth : $0.innerTime < $1.innerTime }
                     let label = against == .depth ? "λτ = \(csvCell(fit.fixedValue))" : "L = \(Int(fit.fixedValue))"
-                    return LinePlot.Series(label: "\(label) (slope \(String(format: "%.2f", fit.fit.slope)))", points: points)
+                    return curve(line, x: { against == .depth ? Double($0.depth) : $0.innerTime }, label: label, fit: fit.fit)
                 }
-                let plot = LinePlot(
-                    title: "MTL (ρ = \(csvCell(rho))) vs \(method.rawValue.uppercased()): \(setting)",
-                    xLabel: against == .depth ? "depth L" : "inner-loop length λτ",
-                    yLabel: "‖F_{MTL} − F_{GBML}‖ / ‖F_{GBML}‖", series: lines)
+                if let guide = referenceSlope(lines, exponent: against == .depth ? -1 : 1,
+                                              label: against == .depth ? "∝ 1/L" : "∝ λτ") {
+                    lines.append(guide)
+                }
+                let plot = LinePlot(title: title, xLabel: against == .depth ? "depth L" : "inner-loop length λτ",
+                                    yLabel: yLabel, series: lines)
                 try plot.render(to: directory + "/" + figureName(against: against, method: method, headCorrelation: rho))
             }
+            guard method == .maml else { continue }
+            var scaled = Array(Set(cells.map(\.depth))).sorted().map { depth -> LinePlot.Series in
+                let line = cells.filter { $0.depth == depth }.sorted { $0.innerTime < $1.innerTime }
+                return curve(line, x: { $0.innerTime * $0.supportScale }, label: "L = \(depth)", fit: nil)
+            }
+            if let guide = referenceSlope(scaled, exponent: 1, label: "∝ λτ·s_max") { scaled.append(guide) }
+            try LinePlot(title: title, xLabel: "dimensionless inner-loop length λτ·s_max", yLabel: yLabel, series: scaled)
+                .render(to: directory + "/distance_vs_scaled_inner_time_maml_rho\(csvCell(rho))")
         }
+    }
+
+    /// One curve of cells: the mean with a ± s.d. band; the fitted slope in the label only if the
+    /// curve's defined points are monotone (a slope through a curve that turns says nothing).
+    private static func curve(_ cells: [ClosenessSummary.Cell], x: (ClosenessSummary.Cell) -> Double, label: String,
+                              fit: RateFit?) -> LinePlot.Series {
+        let points = cells.map { (x: x($0), y: $0.relativeMean) }
+        let band = cells.filter { $0.relativeMean.isFinite && $0.relativeSpread.isFinite && $0.seeds > 1 }
+            .map { (x: x($0), low: max($0.relativeMean - $0.relativeSpread, $0.relativeMean * 1e-3),
+                    high: $0.relativeMean + $0.relativeSpread) }
+        let defined = points.map(\.y).filter(\.isFinite)
+        let monotone = zip(defined, defined.dropFirst()).allSatisfy { $0 <= $1 }
+            || zip(defined, defined.dropFirst()).allSatisfy { $0 >= $1 }
+        let slope = fit.flatMap { monotone && $0.slope.isFinite ? String(format: " (slope %.2f)", $0.slope) : nil } ?? ""
+        return LinePlot.Series(label: label + slope, points: points, band: band)
+    }
+
+    /// A dashed line ∝ x^exponent through the first defined point of the first curve, over the
+    /// curves' x range.
+    static func referenceSlope(_ curves: [LinePlot.Series], exponent: Double, label: String) -> LinePlot.Series? {
+        let xs = curves.flatMap { $0.points.filter { $0.x > 0 && $0.y.isFinite && $0.y > 0 }.map(\.x) }
+        guard let anchor = curves.lazy.compactMap({ $0.points.first { $0.x > 0 && $0.y.isFinite && $0.y > 0 } }).first,
+              let low = xs.min(), let high = xs.max(), high > low else { return nil }
+        let c = anchor.y / Foundation.pow(anchor.x, exponent)
+        return LinePlot.Series(label: label, points: [(low, c * Foundation.pow(low, exponent)), (high, c * Foundation.pow(high, exponent))],
+                               style: .reference)
     }
 
     /// The short table of fitted rates printed at the end of a sweep: per method and ρ, the depth

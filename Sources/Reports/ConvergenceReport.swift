@@ -68,35 +68,41 @@ public enum ConvergenceReport {
     }
 
     private static func named(_ c: ConvergenceSummary.Curve, _ name: String) -> ConvergenceSummary.Curve {
-        ConvergenceSummary.Curve(name: name, widths: c.widths, medians: c.medians, fit: c.fit)
+        ConvergenceSummary.Curve(name: name, widths: c.widths, medians: c.medians, fit: c.fit, lows: c.lows, highs: c.highs)
     }
 
     private static func series(_ c: ConvergenceSummary.Curve, _ label: String) -> LinePlot.Series {
-        let slope = c.fit.map { String(format: " (slope %.2f)", $0.slope) } ?? ""
-        return LinePlot.Series(label: label + slope, points: zip(c.widths, c.medians).map { (Double($0.0), $0.1) })
+        // A slope is printed only for a monotone curve: a fit through a curve that turns says nothing.
+        let monotone = zip(c.medians, c.medians.dropFirst()).allSatisfy { $0 <= $1 }
+            || zip(c.medians, c.medians.dropFirst()).allSatisfy { $0 >= $1 }
+        let slope = c.fit.flatMap { monotone ? String(format: " (slope %.2f)", $0.slope) : nil } ?? ""
+        let band = c.lows.isEmpty ? [] : c.widths.indices.map { (x: Double(c.widths[$0]), low: c.lows[$0], high: c.highs[$0]) }
+        return LinePlot.Series(label: label + slope, points: zip(c.widths, c.medians).map { (Double($0.0), $0.1) }, band: band)
     }
 
     /// A guide line c·h^{−1/2} through the first point of `curve`.
     private static func inverseSquareRoot(through curve: ConvergenceSummary.Curve) -> LinePlot.Series? {
         guard let w = curve.widths.first, let m = curve.medians.first, let last = curve.widths.last else { return nil }
         let c = m * Double(w).squareRoot()
-        return LinePlot.Series(label: "∝ h^{-1/2}", points: [(Double(w), m), (Double(last), c / Double(last).squareRoot())])
+        return LinePlot.Series(label: "∝ h^{-1/2}", points: [(Double(w), m), (Double(last), c / Double(last).squareRoot())],
+                               style: .reference)
     }
 
     public static func renderFigures(_ s: ConvergenceSummary, in directory: String, setting: String) throws {
         var predictions = s.predictionErrors.map { series($0, $0.name.uppercased()) }
         if let first = s.predictionErrors.first, let guide = inverseSquareRoot(through: first) { predictions.append(guide) }
         try LinePlot(title: "trained networks against their kernel predictors: \(setting)", xLabel: "width h",
-                     yLabel: "relative distance (median over seeds)", series: predictions)
+                     yLabel: "relative distance (median over seeds; band: range)", series: predictions)
             .render(to: directory + "/prediction_error_vs_width")
-        var kernels = [series(s.kernelErrors[0], "NTK Θ̂ vs Θ"), series(s.kernelErrors[1], "NNGP 𝒦̂ vs 𝒦")]
+        var kernels = [series(s.kernelErrors[0], "NTK Θ̂ vs Θ"), series(s.kernelErrors[1], "NNGP K̂ vs K")]
         if let guide = inverseSquareRoot(through: s.kernelErrors[0]) { kernels.append(guide) }
         try LinePlot(title: "empirical kernels at initialisation: \(setting)", xLabel: "width h",
-                     yLabel: "relative Frobenius error (median)", series: kernels)
+                     yLabel: "relative Frobenius error (median; band: range over seeds)", series: kernels)
             .render(to: directory + "/kernel_error_vs_width")
         if let pair = s.mtlToANIL, let analytic = s.analyticMTLToANIL, let first = pair.widths.first, let last = pair.widths.last {
             let lines = [series(pair, "finite width"),
-                         LinePlot.Series(label: "infinite width", points: [(Double(first), analytic), (Double(last), analytic)])]
+                         LinePlot.Series(label: "infinite width", points: [(Double(first), analytic), (Double(last), analytic)],
+                                         style: .reference)]
             try LinePlot(title: "MTL–ANIL distance: \(setting)", xLabel: "width h",
                          yLabel: "‖F_{MTL} − F_{ANIL}‖ / ‖F_{ANIL}‖", series: lines)
                 .render(to: directory + "/mtl_anil_distance_vs_width")

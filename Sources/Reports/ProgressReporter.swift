@@ -51,7 +51,7 @@ public final class ProgressReporter {
     }
 
     static func duration(_ seconds: Double) -> String {
-        seconds < 90 ? String(format: "%.0fs", seconds) : String(format: "%.0fm%02.0fs", (seconds / 60).rounded(.down),
-                                                                  seconds.truncatingRemainder(dividingBy: 60))
+        let whole = Int(seconds.rounded())   // round once, so that 299.6 s reads 5m00s, not 4m60s
+        return whole < 90 ? "\(whole)s" : String(format: "%dm%02ds", whole / 60, whole % 60)
     }
 }

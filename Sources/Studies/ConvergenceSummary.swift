@@ -13,12 +13,17 @@ public struct ConvergenceSummary: Sendable {
         public let widths: [Int]
         public let medians: [Double]
         public let fit: RateFit?
+        /// The smallest and largest value over seeds at each width (empty when not known).
+        public let lows: [Double]
+        public let highs: [Double]
 
-        public init(name: String, widths: [Int], medians: [Double], fit: RateFit?) {
+        public init(name: String, widths: [Int], medians: [Double], fit: RateFit?, lows: [Double] = [], highs: [Double] = []) {
             self.name = name
             self.widths = widths
             self.medians = medians
             self.fit = fit
+            self.lows = lows
+            self.highs = highs
         }
     }
 
@@ -33,10 +38,12 @@ public struct ConvergenceSummary: Sendable {
     public init(_ measurements: [WidthMeasurement], analyticMTLToANIL: Double?) {
         let widths = Array(Set(measurements.map(\.width))).sorted()
         func curve(_ name: String, _ value: (WidthMeasurement) -> Double?) -> Curve {
-            let medians = widths.map { w in SampleStatistics(measurements.filter { $0.width == w }.compactMap(value)).median }
-            let kept = zip(widths, medians).filter { $0.1.isFinite }
-            return Curve(name: name, widths: kept.map(\.0), medians: kept.map(\.1),
-                         fit: RateFit(x: kept.map { Double($0.0) }, y: kept.map(\.1)))
+            let samples = widths.map { w in measurements.filter { $0.width == w }.compactMap(value).filter(\.isFinite) }
+            let medians = samples.map { SampleStatistics($0).median }
+            let kept = widths.indices.filter { medians[$0].isFinite }
+            return Curve(name: name, widths: kept.map { widths[$0] }, medians: kept.map { medians[$0] },
+                         fit: RateFit(x: kept.map { Double(widths[$0]) }, y: kept.map { medians[$0] }),
+                         lows: kept.map { samples[$0].min()! }, highs: kept.map { samples[$0].max()! })
         }
         kernelErrors = [curve("ntk") { $0.ntkError }, curve("nngp") { $0.nngpError }]
         let methods = FiniteMethod.allCases.filter { m in measurements.contains { $0.runs.contains { $0.method == m && $0.predictionError != nil } } }

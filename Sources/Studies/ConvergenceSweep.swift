@@ -55,8 +55,9 @@ public struct KernelReference: Sendable {
     public let kernels: TaskKernels
     public let predictions: [FiniteMethod: [Matrix]]
 
-    public init(tasks: TaskSet, architecture: Architecture, settings: FiniteSettings, methods: [FiniteMethod]) throws {
-        kernels = try TaskKernels(tasks: tasks, architecture: architecture)
+    public init(tasks: TaskSet, architecture: Architecture, settings: FiniteSettings, methods: [FiniteMethod],
+                quadrature: QuadratureRule = .trapezoid) throws {
+        kernels = try TaskKernels(tasks: tasks, architecture: architecture, quadrature: quadrature)
         var predictions: [FiniteMethod: [Matrix]] = [:]
         for method in methods {
             predictions[method] = try settings.kernelPredictions(method, tasks: tasks, kernels: kernels)

@@ -115,40 +115,77 @@ final class FiniteCommandTests: XCTestCase {
     }
 
     func testCostComparison() throws {
-        let result = try CommandRunner.run(["cost", "--tasks", taskFile, "--width", "32", "--test-loss-every", "2",
-                                            "--out", scratch.path("cost")] + training, in: scratch.url)
+        let result = try CommandRunner.run(["cost", "--tasks", taskFile, "--width", "32", "--evaluate-every", "2",
+                                            "--repeats", "2", "--out", scratch.path("cost")] + training, in: scratch.url)
         XCTAssertEqual(result.status, 0, result.standardError)
         let cost = try CSVTable.read(scratch.path("cost/cost.csv"))
         XCTAssertEqual(cost.values(of: "method"), ["mtl", "anil", "maml", "fomaml"])
+        XCTAssertEqual(cost.values(of: "repeats"), ["2", "2", "2", "2"])
         XCTAssertEqual(cost.values(of: "seconds_per_step_over_mtl").first, "1.0")
-        let target = try XCTUnwrap(Double(cost.values(of: "target_test_loss")[0]))
-        let best = cost.values(of: "best_test_loss").compactMap(Double.init)
-        XCTAssertEqual(target, best.max()!, "by default, the worst method's best test loss")
-        XCTAssertTrue(cost.values(of: "steps_to_target").allSatisfy { Int($0) != nil }, "every method reaches it")
+        // 2 training tasks of 3 + 4 points (one held out), τ = 2: MTL 4 point passes per task,
+        // ANIL 7, FOMAML 2·3 + 4 = 10, MAML 10 + (8/3)·2·3 = 26.
+        let passes = cost.values(of: "point_passes_per_step").compactMap(Double.init)
+        XCTAssertEqual(passes, [8, 14, 52, 20])
+        let runs = try CSVTable.read(scratch.path("cost/runs.csv"))
+        XCTAssertEqual(runs.rows.count, 8, "four methods, two seeds")
+        XCTAssertTrue(runs.values(of: "status").allSatisfy { ["reached", "at-start", "never"].contains($0) })
+        let target = try XCTUnwrap(Double(cost.values(of: "target_validation_loss")[0]))
+        let best = Dictionary(grouping: zip(runs.values(of: "method"), runs.values(of: "best_validation_loss").compactMap(Double.init)),
+                              by: \.0).mapValues { $0.map(\.1).sorted() }
+        XCTAssertEqual(target, best.values.map { 0.5 * ($0[0] + $0[1]) }.max()!, accuracy: 1e-12 * target,
+                       "by default, the worst method's median best validation loss")
         let curves = try CSVTable.read(scratch.path("cost/curves.csv"))
-        XCTAssertEqual(curves.rows.count, 4 * 5, "four methods, steps 0…4")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: scratch.path("cost/test_loss_vs_seconds.png")))
-        // Each method at half its own stability bound, for a fixed training time.
-        let budget = try CommandRunner.run(["cost", "--tasks", taskFile, "--width", "32", "--methods", "mtl,anil",
-                                            "--meta-rate-fraction", "0.5", "--time-budget", "0.05", "--out", scratch.path("cost2")]
-                                           + training.filter { $0 != "--meta-rate" && $0 != "0.05" }.map { $0 == "4" ? "100000" : $0 },
-                                           in: scratch.url)
+        XCTAssertEqual(curves.rows.count, 4 * 2 * 3, "four methods, two seeds, steps 0, 2, 4")
+        XCTAssertTrue(curves.values(of: "cpu_seconds").allSatisfy { Double($0) != nil })
+        for ext in ["png", "svg", "gp"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: scratch.path("cost/validation_loss_vs_seconds.\(ext)")), ext)
+        }
+    }
+
+    /// --time-budget alone (no --meta-steps, no --meta-rate): each method at half its own bound.
+    func testCostTimeBudgetAlone() throws {
+        let base = ["cost", "--tasks", taskFile, "--width", "32", "--methods", "mtl,anil", "--repeats", "1",
+                    "--depth", "2", "--activation", "relu", "--inner", "discrete", "--inner-rate", "0.1", "--inner-steps", "2"]
+        let budget = try CommandRunner.run(base + ["--time-budget", "0.05", "--out", scratch.path("cost2")], in: scratch.url)
         XCTAssertEqual(budget.status, 0, budget.standardError)
         let budgeted = try CSVTable.read(scratch.path("cost2/cost.csv"))
-        let tasks = try TaskSet(taskFile: taskFile)
-        let settings = FiniteSettings(innerSolver: .gradientDescent(rate: 0.1, steps: 2), training: .gradientDescent(rate: 1, steps: 100000))
-        for (method, rate) in zip(["mtl", "anil"], budgeted.values(of: "outer_rate")) {
+        let file = try TaskSet(taskFile: taskFile)
+        let tasks = try TaskSet(train: Array(file.train.prefix(2)), test: [file.train[2]] + file.test)
+        let settings = FiniteSettings(innerSolver: .gradientDescent(rate: 0.1, steps: 2), training: .gradientDescent(rate: 1, steps: 10))
+        for (method, rate) in zip(["mtl", "anil"], budgeted.values(of: "outer_rate_median")) {
             let bound = try settings.stableOuterRate(FiniteMethod(rawValue: method)!, tasks: tasks,
                                                      architecture: Architecture(depth: 2, activation: .relu), width: 32, seed: 0)
             XCTAssertEqual(try XCTUnwrap(Double(rate)), 0.5 * bound, accuracy: 1e-12 * bound, method)
         }
-        XCTAssertTrue(budgeted.values(of: "steps").allSatisfy { Int($0)! < 100000 }, "the time budget stopped training")
-        let unlabelled = try scratch.write(try TaskSet(train: try TaskSet(taskFile: taskFile).train,
-                                                       test: try TaskSet(taskFile: taskFile).test.map {
-            FewShotTask(supportInputs: $0.supportInputs, supportLabels: $0.supportLabels, queryInputs: $0.queryInputs, queryLabels: nil)
-        }).taskFileText(), to: "u.json")
-        let refused = try CommandRunner.run(["cost", "--tasks", unlabelled, "--width", "32", "--out", "c2"] + training, in: scratch.url)
+        let refused = try CommandRunner.run(base + ["--out", scratch.path("c3")], in: scratch.url)
         XCTAssertNotEqual(refused.status, 0)
-        XCTAssertTrue(refused.standardError.contains("query labels"), refused.standardError)
+        XCTAssertTrue(refused.standardError.contains("--time-budget"), refused.standardError)
+        let split = try CommandRunner.run(base + ["--time-budget", "0.05", "--validation-tasks", "3", "--out", scratch.path("c4")],
+                                          in: scratch.url)
+        XCTAssertNotEqual(split.status, 0)
+        XCTAssertTrue(split.standardError.contains("--validation-tasks"), split.standardError)
+    }
+
+    /// A target met before training, or never, is reported and warned about.
+    func testCostWarnsAboutAnUninformativeTarget() throws {
+        let base = ["cost", "--tasks", taskFile, "--width", "32", "--methods", "mtl", "--repeats", "1", "--evaluate-every", "2"]
+            + training
+        let easy = try CommandRunner.run(base + ["--target-validation-loss", "1e9", "--out", scratch.path("easy")], in: scratch.url)
+        XCTAssertEqual(easy.status, 0, easy.standardError)
+        XCTAssertTrue(easy.standardError.contains("met at step 0"), easy.standardError)
+        XCTAssertEqual(try CSVTable.read(scratch.path("easy/runs.csv")).values(of: "status"), ["at-start"])
+        let hard = try CommandRunner.run(base + ["--target-validation-loss", "0", "--out", scratch.path("hard")], in: scratch.url)
+        XCTAssertEqual(hard.status, 0, hard.standardError)
+        XCTAssertTrue(hard.standardError.contains("never reached"), hard.standardError)
+        XCTAssertEqual(try CSVTable.read(scratch.path("hard/cost.csv")).values(of: "never"), ["1"])
+    }
+
+    /// A finite network has no kernel integral: --quadrature is accepted but said to be ignored.
+    func testFiniteWarnsThatQuadratureIsIgnored() throws {
+        let result = try CommandRunner.run(["finite", "--tasks", taskFile, "--method", "mtl", "--width", "8",
+                                            "--quadrature", "gauss-hermite:20", "--out", scratch.path("q.csv")] + training,
+                                           in: scratch.url)
+        XCTAssertEqual(result.status, 0, result.standardError)
+        XCTAssertTrue(result.standardError.contains("--quadrature is ignored"), result.standardError)
     }
 }

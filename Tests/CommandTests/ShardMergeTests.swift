@@ -162,28 +162,35 @@ final class ShardMergeTests: XCTestCase {
         XCTAssertEqual(try dataLines("merged/summary.csv"), try dataLines("full/summary.csv"))
     }
 
-    /// Cost: the methods are the points; the merged curves are the unsharded run's apart from the
-    /// wall-clock seconds, and a resumed shard skips the methods it has trained.
+    /// Cost: the runs (seed, method) are the points; the merged curves and runs are the unsharded
+    /// run's apart from the wall-clock and CPU seconds, and a resumed shard skips the runs it has
+    /// trained.
     func testShardedCostMergesAndResumes() throws {
         let tasks = try TaskFamily.teacher(dimension: 3, outputs: 1, features: 8)
             .tasks(trainTasks: 3, testTasks: 2, support: 3, query: 4, seed: 9)
         let taskFile = try scratch.write(tasks.taskFileText(), to: "t.json")
         let arguments = ["cost", "--tasks", taskFile, "--width", "16", "--depth", "2", "--activation", "relu", "--inner", "discrete",
                          "--inner-rate", "0.1", "--inner-steps", "2", "--meta-rate", "0.05", "--meta-steps", "4",
-                         "--test-loss-every", "2", "--no-figures"]
+                         "--test-loss-every", "2", "--repeats", "2", "--no-figures"]
         try succeed(arguments + ["--out", scratch.path("full")])
         let folders = (0..<3).map { scratch.path("k\($0)") }
         for (i, folder) in folders.enumerated() { try succeed(arguments + ["--shard", "\(i)/3", "--out", folder]) }
         let again = try run(arguments + ["--shard", "0/3", "--out", folders[0]])
         XCTAssertTrue(again.standardError.contains("already in"), again.standardError)
         try succeed(["merge"] + folders + ["--out", scratch.path("merged")])
+        // The columns that measure time (wall or CPU) differ from run to run; every other cell must match.
         func withoutSeconds(_ lines: [String]) -> [String] {
-            lines.map { $0.split(separator: ",", omittingEmptySubsequences: false).enumerated().filter { $0.offset != 2 }
-                .map { String($0.element) }.joined(separator: ",") }
+            guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false) else { return lines }
+            let timed = Set(header.indices.filter { header[$0].contains("seconds") })
+            return lines.map { $0.split(separator: ",", omittingEmptySubsequences: false).enumerated()
+                .filter { !timed.contains($0.offset) }.map { String($0.element) }.joined(separator: ",") }
         }
         let full = try dataLines("full/curves.csv")
         XCTAssertEqual(Set(full.dropFirst().map { $0.prefix { $0 != "," } }), ["mtl", "anil", "maml", "fomaml"])
+        XCTAssertEqual(Set(full.dropFirst().map { $0.split(separator: ",")[1] }), ["0", "1"], "two repeats")
         XCTAssertEqual(withoutSeconds(try dataLines("merged/curves.csv")), withoutSeconds(full))
+        XCTAssertEqual(withoutSeconds(try dataLines("merged/runs.csv")), withoutSeconds(try dataLines("full/runs.csv")))
+        XCTAssertEqual(withoutSeconds(try dataLines("merged/cost.csv")), withoutSeconds(try dataLines("full/cost.csv")))
         XCTAssertEqual(try CSVTable.read(scratch.path("merged/cost.csv")).values(of: "method"), ["mtl", "anil", "maml", "fomaml"])
     }
 }

@@ -79,7 +79,7 @@ final class AdaptationOperatorTests: XCTestCase {
         XCTAssertNoThrow(try spectrum.adaptationOperator(.gradientDescent(rate: 0.999 * bound, steps: 3)))
         XCTAssertThrowsError(try spectrum.adaptationOperator(.gradientDescent(rate: 1.01 * bound, steps: 3))) { error in
             let text = "\(error)"
-            XCTAssertTrue(text.contains("--inner-rate") && text.contains("train[2]") && text.contains("\(bound)"), text)
+            XCTAssertTrue(text.contains("the inner rate λ") && text.contains("train[2]") && text.contains("\(bound)"), text)
         }
     }
 
@@ -105,7 +105,7 @@ final class AdaptationOperatorTests: XCTestCase {
         XCTAssertNoThrow(try TrainingTime.converged.apply(to: singular, b, matrixName: "Φ", diagonalRegularization: 1e-6))
         let eta = 2.5 / (try SymmetricEigendecomposition(m, name: "m")).largestEigenvalue
         XCTAssertThrowsError(try TrainingTime.gradientDescent(rate: eta, steps: 10).apply(to: m, b, matrixName: "Θ_MTL")) {
-            XCTAssertTrue("\($0)".contains("--meta-rate"), "\($0)")
+            XCTAssertTrue("\($0)".contains("the outer rate η"), "\($0)")
         }
     }
 }

@@ -19,16 +19,16 @@ final class NetworkInputErrorTests: XCTestCase {
 
     func testInvalidNetworksAreRefused() throws {
         assertError(try FullyConnectedNetwork(architecture: architecture, inputDimension: 3, width: 0, seed: 1),
-                    .invalidWidth(0), mentions: ["--width", "at least 1", "got 0"])
+                    .invalidWidth(0), mentions: ["the hidden width h", "at least 1", "got 0"])
         assertError(try FullyConnectedNetwork(architecture: architecture, inputDimension: 3, width: -4, seed: 1),
-                    .invalidWidth(-4), mentions: ["--width", "-4"])
+                    .invalidWidth(-4), mentions: ["the hidden width h", "-4"])
         assertError(try FullyConnectedNetwork(architecture: architecture, inputDimension: 0, width: 8, seed: 1),
                     .invalidInputDimension(0), mentions: ["input dimension"])
         assertError(try FullyConnectedNetwork(architecture: architecture, inputDimension: 3, width: 8, outputs: 0, seed: 1),
                     .invalidOutputCount(0), mentions: ["outputs"])
         let standard = try Architecture(depth: 2, activation: .relu, parameterization: .standard(hiddenWidth: 16))
         assertError(try FullyConnectedNetwork(architecture: standard, inputDimension: 3, width: 8, seed: 1),
-                    .parameterizationWidthMismatch(width: 8, parameterizationWidth: 16), mentions: ["--width", "8", "16"])
+                    .parameterizationWidthMismatch(width: 8, parameterizationWidth: 16), mentions: ["the hidden width h", "8", "16"])
         XCTAssertNoThrow(try FullyConnectedNetwork(architecture: standard, inputDimension: 3, width: 16, seed: 1))
         assertError(try FullyConnectedNetwork(architecture: architecture, inputDimension: 1, width: 1, parameters: [1, 2]),
                     .parameterCountMismatch(expected: 2 + 2 + 2, found: 2), mentions: ["6 parameters", "2 values"])

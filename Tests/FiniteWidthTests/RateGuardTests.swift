@@ -27,7 +27,7 @@ final class RateGuardTests: XCTestCase {
                                       settings: GBMLSettings(method: method, innerSolver: inner,
                                                              training: .gradientDescent(rate: 1e-4, steps: 1)))
             }
-            assertRefused(try make(1.01), flag: "--inner-rate", largestEigenvalue: largest, "\(method)")
+            assertRefused(try make(1.01), parameter: .innerRate, largestEigenvalue: largest, "\(method)")
             XCTAssertNoThrow(try make(0.5), "\(method)")
         }
     }
@@ -48,8 +48,8 @@ final class RateGuardTests: XCTestCase {
             try FiniteMTL(tasks: tasks, architecture: architecture, width: Self.width, seed: Self.seed,
                           settings: MTLSettings(testSolver: solver(factor), training: .gradientDescent(rate: 1e-4, steps: 1)))
         }
-        assertRefused(try gbml(1.01), flag: "--test-inner-rate", largestEigenvalue: largest, "anil")
-        assertRefused(try mtl(1.01), flag: "--test-inner-rate", largestEigenvalue: largest, "mtl")
+        assertRefused(try gbml(1.01), parameter: .testInnerRate, largestEigenvalue: largest, "anil")
+        assertRefused(try mtl(1.01), parameter: .testInnerRate, largestEigenvalue: largest, "mtl")
         XCTAssertNoThrow(try gbml(0.5))
         XCTAssertNoThrow(try mtl(0.5))
     }
@@ -75,7 +75,7 @@ final class RateGuardTests: XCTestCase {
         ]
         for (name, make) in cases {
             let largest = try TrainerFixtures.largestEigenvalue(try Self.outerKernel(of: make(1e-6)))
-            assertRefused(try make(1.01 * 2 / largest), flag: "--meta-rate", largestEigenvalue: largest, name)
+            assertRefused(try make(1.01 * 2 / largest), parameter: .outerRate, largestEigenvalue: largest, name)
             var learner = try make(1 / largest)
             let log = try learner.train()
             let losses = log.entries.map(\.outerLoss)
@@ -112,15 +112,15 @@ final class RateGuardTests: XCTestCase {
                              training: .gradientDescent(rate: rate, steps: 8))
     }
 
-    /// The construction throws `divergentRate` for `flag`, with the eigenvalue (and so the bound
+    /// The construction throws `divergentRate` for `parameter`, with the eigenvalue (and so the bound
     /// 2/λ_max) in its message.
-    private func assertRefused<T>(_ construction: @autoclosure () throws -> T, flag: String, largestEigenvalue: Double,
+    private func assertRefused<T>(_ construction: @autoclosure () throws -> T, parameter: Hyperparameter, largestEigenvalue: Double,
                                   _ name: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try construction(), name, file: file, line: line) { error in
-            guard case let .divergentRate(thrownFlag, _, _, largest)? = error as? AdaptationError else {
+            guard case let .divergentRate(thrown, _, _, largest)? = error as? AdaptationError else {
                 return XCTFail("\(name): unexpected error \(error)", file: file, line: line)
             }
-            XCTAssertEqual(thrownFlag, flag, name, file: file, line: line)
+            XCTAssertEqual(thrown, parameter, name, file: file, line: line)
             XCTAssertEqual(largest, largestEigenvalue, accuracy: 1e-10 * largestEigenvalue, name, file: file, line: line)
             XCTAssertTrue("\(error)".contains("at most \(2 / largest)"), "\(name): \(error)", file: file, line: line)
         }

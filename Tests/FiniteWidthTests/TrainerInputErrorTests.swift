@@ -16,18 +16,18 @@ final class TrainerInputErrorTests: XCTestCase {
         for solver in [InnerSolver.gradientFlow(rate: 1, time: 1), .ridge(penalty: 0.1), .exact] {
             assertError(try gbml(tasks, GBMLSettings(method: .maml, innerSolver: solver, testSolver: Self.discrete,
                                                      training: Self.training)),
-                        .nonDiscreteSolver(loop: "inner loop", solver: solver), mentions: "--inner")
+                        .nonDiscreteSolver(loop: "inner loop", solver: solver), mentions: "the inner solver")
             assertError(try gbml(tasks, GBMLSettings(method: .anil, innerSolver: Self.discrete, testSolver: solver,
                                                      training: Self.training)),
-                        .nonDiscreteSolver(loop: "test-time adaptation", solver: solver), mentions: "--inner")
+                        .nonDiscreteSolver(loop: "test-time adaptation", solver: solver), mentions: "the inner solver")
             assertError(try mtl(tasks, MTLSettings(testSolver: solver, training: Self.training)),
-                        .nonDiscreteSolver(loop: "test-time adaptation", solver: solver), mentions: "--inner")
+                        .nonDiscreteSolver(loop: "test-time adaptation", solver: solver), mentions: "the inner solver")
         }
         for training in [TrainingTime.converged, .gradientFlow(rate: 1, time: 2)] {
             assertError(try gbml(tasks, GBMLSettings(method: .anil, innerSolver: Self.discrete, training: training)),
-                        .nonDiscreteTraining(training), mentions: "--meta-steps")
+                        .nonDiscreteTraining(training), mentions: "the outer steps S")
             assertError(try mtl(tasks, MTLSettings(testSolver: Self.discrete, training: training)),
-                        .nonDiscreteTraining(training), mentions: "--meta-steps")
+                        .nonDiscreteTraining(training), mentions: "the outer steps S")
         }
     }
 
@@ -35,24 +35,24 @@ final class TrainerInputErrorTests: XCTestCase {
         let tasks = try TrainerFixtures.tasks()
         let negativeSteps = GBMLSettings(method: .anil, innerSolver: .gradientDescent(rate: 0.01, steps: -1),
                                          training: Self.training)
-        XCTAssertThrowsError(try gbml(tasks, negativeSteps)) { XCTAssertTrue("\($0)".hasPrefix("--inner-steps"), "\($0)") }
+        XCTAssertThrowsError(try gbml(tasks, negativeSteps)) { XCTAssertTrue("\($0)".hasPrefix("the inner steps τ"), "\($0)") }
         let negativeRate = MTLSettings(testSolver: Self.discrete, training: .gradientDescent(rate: -1, steps: 2))
-        XCTAssertThrowsError(try mtl(tasks, negativeRate)) { XCTAssertTrue("\($0)".hasPrefix("--meta-rate"), "\($0)") }
+        XCTAssertThrowsError(try mtl(tasks, negativeRate)) { XCTAssertTrue("\($0)".hasPrefix("the outer rate η"), "\($0)") }
         let testRate = GBMLSettings(method: .maml, innerSolver: Self.discrete, testSolver: .gradientDescent(rate: .nan, steps: 1),
                                     training: Self.training)
-        XCTAssertThrowsError(try gbml(tasks, testRate)) { XCTAssertTrue("\($0)".hasPrefix("--test-inner-rate"), "\($0)") }
+        XCTAssertThrowsError(try gbml(tasks, testRate)) { XCTAssertTrue("\($0)".hasPrefix("the test-time rate λ̂"), "\($0)") }
     }
 
     func testDiagonalRegularizationHeadCorrelationAndWidthAreChecked() throws {
         let tasks = try TrainerFixtures.tasks()
         assertError(try gbml(tasks, GBMLSettings(method: .anil, innerSolver: Self.discrete, training: Self.training,
                                                  diagonalRegularization: 1e-6)),
-                    .diagonalRegularization(1e-6), mentions: "--diag-reg")
+                    .diagonalRegularization(1e-6), mentions: "the diagonal regularization r")
         assertError(try mtl(tasks, MTLSettings(testSolver: Self.discrete, training: Self.training, diagonalRegularization: 1e-6)),
-                    .diagonalRegularization(1e-6), mentions: "--diag-reg")
+                    .diagonalRegularization(1e-6), mentions: "the diagonal regularization r")
         for rho in [-0.1, 1.5] {
             assertError(try mtl(tasks, MTLSettings(headCorrelation: rho, testSolver: Self.discrete, training: Self.training)),
-                        .headCorrelationOutOfRange(rho), mentions: "--head-correlation")
+                        .headCorrelationOutOfRange(rho), mentions: "the head correlation ρ")
         }
         XCTAssertThrowsError(try mtl(tasks, MTLSettings(testSolver: Self.discrete, training: Self.training), width: 0)) {
             XCTAssertEqual($0 as? FiniteWidthError, .invalidWidth(0))

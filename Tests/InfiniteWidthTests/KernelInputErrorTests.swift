@@ -38,10 +38,10 @@ final class KernelInputErrorTests: XCTestCase {
             XCTAssertEqual($0 as? ArchitectureError, .invalidDepth(0))
         }
         XCTAssertThrowsError(try Architecture(depth: 1, activation: .relu, weightStd: -1)) {
-            XCTAssertEqual($0 as? ArchitectureError, .invalidStandardDeviation(flag: "--w-std", value: -1))
+            XCTAssertEqual($0 as? ArchitectureError, .invalidStandardDeviation(parameter: .weightStd, value: -1))
         }
         XCTAssertThrowsError(try Architecture(depth: 1, activation: .relu, readoutBiasStd: .nan)) { error in
-            XCTAssertTrue("\(error)".contains("--out-b-std"))
+            XCTAssertTrue("\(error)".contains("σ_b of the readout"))
         }
         XCTAssertThrowsError(try Architecture(depth: 1, activation: .relu, parameterization: .standard(hiddenWidth: 0)))
     }

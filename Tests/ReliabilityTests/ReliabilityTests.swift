@@ -100,8 +100,8 @@ final class ReliabilityTests: XCTestCase {
     func testSilentlyAcceptedFlagsAreRefused() throws {
         try refused(["tasks", "--family", "linear-rep", "--noise", "1e308", "--train-tasks", "3", "--test-tasks", "1", "--support", "3",
                      "--query", "3", "--seed", "0", "--out", "x.json"], ["--noise"])
-        try refused(["cost", "--tasks", taskFile, "--width", "4", "--target-test-loss", "nan", "--out", "c"] + training,
-                    ["--target-test-loss"])
+        try refused(["cost", "--tasks", taskFile, "--width", "4", "--target-validation-loss", "nan", "--out", "c"] + training,
+                    ["--target-validation-loss"])
         try refused(["tasks"] + sinusoid.map { $0 == "sinusoid" ? "teacher" : $0 } + ["--data", "d.csv", "--seed", "0", "--out", "x.json"],
                     ["--data", "classification"])
         try refused(["tasks", "--family", "linear-rep", "--rank", "100", "--dim", "4", "--train-tasks", "3", "--test-tasks", "1",

@@ -87,7 +87,7 @@ public struct ScaLAPACKSolver: OuterSystemSolver {
                  &iwork, &liwork, &info)
         guard info == 0 else { throw LinearAlgebraError.eigendecompositionFailed(matrix: matrixName, info: Int(info)) }
         if case let .gradientDescent(rate, _) = time, let largest = w.max(), rate * largest > 2 {
-            throw AdaptationError.divergentRate(flag: "--meta-rate", rate: rate, matrix: matrixName, largestEigenvalue: largest)
+            throw AdaptationError.divergentRate(parameter: .outerRate, rate: rate, matrix: matrixName, largestEigenvalue: largest)
         }
         // C = Vᵀ·B, C ← diag(h(φ))·C, X = V·C.
         var c = BlockCyclicMatrix(grid: grid, rows: Int(n), columns: Int(k), blockSize: a.blockSize)

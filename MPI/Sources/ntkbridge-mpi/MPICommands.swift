@@ -6,7 +6,7 @@ import NTKBridgeCommands
 
 /// The subcommands of `ntkbridge-mpi`. Errors met by every process alike (flags, inputs, a
 /// singular system) are printed once, by rank 0, and end every process with the serial
-/// command's exit code; an error on some processes only ends the whole job (MPI_Abort).
+/// command's exit status; an error on some processes only ends the whole job (MPI_Abort).
 enum MPICommands {
     static let usage = """
         USAGE: mpirun -np P ntkbridge-mpi <subcommand> <flags of ntkbridge <subcommand>>
@@ -30,10 +30,9 @@ enum MPICommands {
             if subcommand == "kernel" { try DistributedKernelCommand.run(rest) } else { try DistributedPredictCommand.run(rest) }
             return 0
         } catch {
-            if Communicator.isRoot {
-                FileHandle.standardError.write(Data((NTKBridge.fullMessage(for: error) + "\n").utf8))
-            }
-            return NTKBridge.exitCode(for: error).rawValue
+            let refusal = NTKBridge.refusal(for: error)
+            if Communicator.isRoot { FileHandle.standardError.write(Data((refusal.message + "\n").utf8)) }
+            return refusal.status
         }
     }
 
