@@ -15,9 +15,7 @@ final class FiniteCommandTests: XCTestCase {
 
     override func setUpWithError() throws {
         scratch = try ScratchDirectory()
-        let tasks = try TaskFamily.teacher(dimension: 3, outputs: 1, features: 8)
-            .tasks(trainTasks: 3, testTasks: 2, support: 3, query: 4, seed: 9)
-        taskFile = try scratch.write(tasks.taskFileText(), to: "t.json")
+        taskFile = try scratch.writeSmallTeacherTasks(to: "t.json")
     }
 
     override func tearDown() { scratch.remove() }

@@ -141,9 +141,7 @@ final class ShardMergeTests: XCTestCase {
     /// Convergence: 2 widths × 2 seeds over 3 shards. Wall-clock timings (training_seconds,
     /// seconds_per_step) differ between any two runs; every other data row is byte-identical.
     func testShardedConvergenceMergesToTheUnshardedRun() throws {
-        let tasks = try TaskFamily.teacher(dimension: 3, outputs: 1, features: 8)
-            .tasks(trainTasks: 3, testTasks: 2, support: 3, query: 4, seed: 9)
-        let taskFile = try scratch.write(tasks.taskFileText(), to: "t.json")
+        let taskFile = try scratch.writeSmallTeacherTasks(to: "t.json")
         let arguments = ["convergence", "--tasks", taskFile, "--methods", "mtl,anil", "--seeds", "2", "--widths", "16,32",
                          "--depth", "2", "--activation", "relu", "--inner", "discrete", "--inner-rate", "0.1", "--inner-steps", "2",
                          "--meta-rate", "0.05", "--meta-steps", "3", "--no-figures"]
@@ -166,9 +164,7 @@ final class ShardMergeTests: XCTestCase {
     /// run's apart from the wall-clock and CPU seconds, and a resumed shard skips the runs it has
     /// trained.
     func testShardedCostMergesAndResumes() throws {
-        let tasks = try TaskFamily.teacher(dimension: 3, outputs: 1, features: 8)
-            .tasks(trainTasks: 3, testTasks: 2, support: 3, query: 4, seed: 9)
-        let taskFile = try scratch.write(tasks.taskFileText(), to: "t.json")
+        let taskFile = try scratch.writeSmallTeacherTasks(to: "t.json")
         let arguments = ["cost", "--tasks", taskFile, "--width", "16", "--depth", "2", "--activation", "relu", "--inner", "discrete",
                          "--inner-rate", "0.1", "--inner-steps", "2", "--meta-rate", "0.05", "--meta-steps", "4",
                          "--test-loss-every", "2", "--repeats", "2", "--no-figures"]

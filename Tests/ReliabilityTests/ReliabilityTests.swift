@@ -13,9 +13,7 @@ final class ReliabilityTests: XCTestCase {
 
     override func setUpWithError() throws {
         scratch = try ScratchDirectory()
-        let tasks = try TaskFamily.teacher(dimension: 3, outputs: 1, features: 8)
-            .tasks(trainTasks: 3, testTasks: 2, support: 3, query: 4, seed: 9)
-        taskFile = try scratch.write(tasks.taskFileText(), to: "T.json")
+        taskFile = try scratch.writeSmallTeacherTasks(to: "T.json")
     }
 
     override func tearDown() { scratch.remove() }
@@ -198,15 +196,12 @@ final class ReliabilityTests: XCTestCase {
                    "--out", "v"] + training
         try succeeds(run)
         let table = try XCTUnwrap(FileManager.default.contents(atPath: scratch.path("v/convergence.csv")))
-        let regenerated = try TaskFamily.teacher(dimension: 3, outputs: 1, features: 8)
-            .tasks(trainTasks: 3, testTasks: 2, support: 3, query: 4, seed: 10)
-        try scratch.write(regenerated.taskFileText(), to: "T.json")
+        try scratch.writeSmallTeacherTasks(seed: 10, to: "T.json")
         try refused(run, ["the content of --tasks", "another configuration"])
         XCTAssertEqual(FileManager.default.contents(atPath: scratch.path("v/convergence.csv")), table)
         // The same content under another path resumes.
         try FileManager.default.moveItem(atPath: taskFile, toPath: scratch.path("moved.json"))
-        try scratch.write(try TaskFamily.teacher(dimension: 3, outputs: 1, features: 8)
-            .tasks(trainTasks: 3, testTasks: 2, support: 3, query: 4, seed: 9).taskFileText(), to: "again.json")
+        try scratch.writeSmallTeacherTasks(to: "again.json")
         let resumed = try succeeds(run.map { $0 == "T.json" ? "again.json" : $0 })
         XCTAssertTrue(resumed.standardError.contains("already in"), resumed.standardError)
         // closeness names the differing list and does not claim the swept list may change.

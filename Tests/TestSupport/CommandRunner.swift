@@ -1,3 +1,4 @@
+import FewShot
 import Foundation
 import LinearAlgebra
 import Reports
@@ -70,4 +71,13 @@ public struct ScratchDirectory {
     }
 
     public func remove() { try? FileManager.default.removeItem(at: url) }
+
+    /// Writes the command tests' small task file — teacher tasks, d = 3, 3 training and 2 test
+    /// tasks of 3 support and 4 query points — drawn with `seed`, and returns its path.
+    @discardableResult
+    public func writeSmallTeacherTasks(seed: UInt64 = 9, to name: String) throws -> String {
+        let tasks = try TaskFamily.teacher(dimension: 3, outputs: 1, features: 8)
+            .tasks(trainTasks: 3, testTasks: 2, support: 3, query: 4, seed: seed)
+        return try write(tasks.taskFileText(), to: name)
+    }
 }
