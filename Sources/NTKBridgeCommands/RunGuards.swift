@@ -71,10 +71,10 @@ extension RunGuards {
     }
 
     /// One finite network trained on the task set.
-    static func finiteEstimate(_ tasks: TaskSet, width: Int, run: RunOptions) -> ResourceEstimate {
+    static func finiteEstimate(_ tasks: TaskSet, width: Int, run: FiniteRunOptions) -> ResourceEstimate {
         .finiteNetwork(points: stackedPoints(tasks), dimension: Double(tasks.inputDimension), width: Double(width),
                        depth: Double(run.depth), outputs: Double(tasks.labelWidth),
-                       innerSteps: max(run.innerLoop.innerSteps ?? 1, run.innerLoop.testInnerSteps ?? 1),
+                       innerSteps: max(run.innerLoop.innerSteps, run.innerLoop.testInnerSteps ?? 1),
                        outerSteps: Double(run.outerLoop.metaSteps ?? 1))
     }
 }

@@ -178,12 +178,19 @@ final class FiniteCommandTests: XCTestCase {
         XCTAssertEqual(try CSVTable.read(scratch.path("hard/cost.csv")).values(of: "never"), ["1"])
     }
 
-    /// A finite network has no kernel integral: --quadrature is accepted but said to be ignored.
-    func testFiniteWarnsThatQuadratureIsIgnored() throws {
+    /// A finite network has no kernel integral: finite and cost do not offer --quadrature, and
+    /// say why when it is given (convergence does: its kernel predictors use it).
+    func testFiniteCommandsOfferNoQuadrature() throws {
         let result = try CommandRunner.run(["finite", "--tasks", taskFile, "--method", "mtl", "--width", "8",
                                             "--quadrature", "gauss-hermite:20", "--out", scratch.path("q.csv")] + training,
                                            in: scratch.url)
-        XCTAssertEqual(result.status, 0, result.standardError)
-        XCTAssertTrue(result.standardError.contains("--quadrature is ignored"), result.standardError)
+        XCTAssertEqual(result.status, NTKBridge.refusalStatus)
+        XCTAssertTrue(result.standardError.contains("finite has no --quadrature: a finite network evaluates its activation"),
+                      result.standardError)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.path("q.csv")))
+        for command in ["finite", "cost"] {
+            XCTAssertFalse(try CommandRunner.run([command, "--help"], in: scratch.url).standardOutput.contains("--quadrature"))
+        }
+        XCTAssertTrue(try CommandRunner.run(["convergence", "--help"], in: scratch.url).standardOutput.contains("--quadrature"))
     }
 }
