@@ -3,6 +3,7 @@ import ArgumentParser
 import FewShot
 import Foundation
 import InfiniteWidth
+import Reports
 
 /// How the `ntkbridge` executable runs a command line: every refusal — a flag that does not
 /// parse, a failed validation, bad data or a library error — prints `Error: …` (with the
@@ -43,6 +44,9 @@ extension NTKBridge {
     static func libraryMessage(for error: Error) -> String? {
         if let error = error as? HyperparameterError { return error.commandLineDescription }
         if let error = error as? TaskFamilyError { return error.description(naming: \.flag) }
+        if case let .folderInUse(folder, reason)? = error as? ShardError {
+            return "\(folder) \(reason); choose another --out or remove it"
+        }
         return nil
     }
 
