@@ -26,7 +26,7 @@ final class FiniteCommandTests: XCTestCase {
     }
 
     private var training: [String] {
-        ["--depth", "2", "--activation", "relu", "--inner", "discrete", "--inner-rate", "0.1", "--inner-steps", "2",
+        ["--depth", "2", "--activation", "relu", "--inner-rate", "0.1", "--inner-steps", "2",
          "--meta-rate", "0.05", "--meta-steps", "4"]
     }
 
@@ -53,15 +53,15 @@ final class FiniteCommandTests: XCTestCase {
 
     func testFiniteRefusesWhatItCannotTrain() throws {
         let base = ["finite", "--tasks", taskFile, "--method", "anil", "--depth", "2", "--activation", "relu"]
-        let discrete = ["--inner", "discrete", "--inner-rate", "0.1", "--inner-steps", "2"]
+        let discrete = ["--inner-rate", "0.1", "--inner-steps", "2"]
         let cases: [([String], [String])] = [
             (base + ["--width", "16", "--inner", "continuous", "--inner-rate", "0.1", "--inner-steps", "2",
-                     "--meta-rate", "0.05", "--meta-steps", "4"], ["--inner", "discrete"]),
+                     "--meta-rate", "0.05", "--meta-steps", "4"], ["--inner continuous", "gradient-descent steps"]),
             (base + discrete + ["--meta-rate", "0.05", "--meta-steps", "4"], ["--width"]),
             (base + discrete + ["--width", "0", "--meta-rate", "0.05", "--meta-steps", "4"], ["--width"]),
             (base + discrete + ["--width", "16", "--meta-time", "2"], ["--meta-rate", "--meta-steps"]),
             (base + discrete + ["--width", "16", "--meta-rate", "50", "--meta-steps", "4"], ["--meta-rate", "at most"]),
-            (base + ["--width", "16", "--inner", "discrete", "--inner-rate", "100", "--inner-steps", "2",
+            (base + ["--width", "16", "--inner-rate", "100", "--inner-steps", "2",
                      "--meta-rate", "0.05", "--meta-steps", "4"], ["--inner-rate", "at most"]),
             (base + discrete + ["--width", "16", "--meta-rate", "0.05", "--meta-steps", "4", "--diag-reg", "1e-3"], ["--diag-reg"]),
             (["finite", "--tasks", taskFile, "--method", "reptile", "--width", "16", "--depth", "2", "--activation", "relu"]
@@ -143,7 +143,7 @@ final class FiniteCommandTests: XCTestCase {
     /// --time-budget alone (no --meta-steps, no --meta-rate): each method at half its own bound.
     func testCostTimeBudgetAlone() throws {
         let base = ["cost", "--tasks", taskFile, "--width", "32", "--methods", "mtl,anil", "--repeats", "1",
-                    "--depth", "2", "--activation", "relu", "--inner", "discrete", "--inner-rate", "0.1", "--inner-steps", "2"]
+                    "--depth", "2", "--activation", "relu", "--inner-rate", "0.1", "--inner-steps", "2"]
         let budget = try CommandRunner.run(base + ["--time-budget", "0.05", "--out", scratch.path("cost2")], in: scratch.url)
         XCTAssertEqual(budget.status, 0, budget.standardError)
         let budgeted = try CSVTable.read(scratch.path("cost2/cost.csv"))
