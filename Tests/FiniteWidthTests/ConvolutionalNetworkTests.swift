@@ -34,7 +34,7 @@ final class ConvolutionalNetworkTests: XCTestCase {
                 let down = try network.outputs(x)
                 network.parameters[k] = saved
                 for i in 0..<x.rows {
-                    let difference = (up[i] - down[i]) / (2 * step)
+                    let difference = (up[i, 0] - down[i, 0]) / (2 * step)
                     // Central differences: O(step²) truncation and O(ε/step) round-off, ~1e-9 here.
                     XCTAssertEqual(jacobian[i, k], difference, accuracy: 1e-7 * max(1, abs(difference)),
                                    "\(readout) parameter \(k) image \(i)")
