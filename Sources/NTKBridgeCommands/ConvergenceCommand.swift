@@ -63,6 +63,7 @@ struct ConvergenceCommand: ParsableCommand {
         try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)],
                                        outputs: RunGuards.folderOutputs("--out", out, files: ConvergenceCommand.outputFiles))
         let taskSet = try TaskSet(taskFile: tasks)
+        try training.network.checkInputDimension(taskSet.inputDimension, of: "--tasks \(tasks)")
         guard !taskSet.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to predict") }
         let rows = Double(widthList.count) * Double(seeds) * Double(methodList.count + 1) * 6
         try RunGuards.refuseOversize(RunGuards.predictorEstimate(taskSet, depths: 1, deepest: training.depth)

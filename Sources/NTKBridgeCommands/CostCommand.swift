@@ -113,6 +113,7 @@ struct CostCommand: ParsableCommand {
         try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)],
                                        outputs: RunGuards.folderOutputs("--out", out, files: CostCommand.outputFiles))
         let file = try TaskSet(taskFile: tasks)
+        try training.network.checkInputDimension(file.inputDimension, of: "--tasks \(tasks)")
         try RunGuards.refuseOversize(RunGuards.finiteEstimate(file, width: width, run: training)
                                         .times(Double(methodList.count), .methods),
                                      outputFolder: out, flags: RunGuards.taskFileFlags)
