@@ -114,7 +114,8 @@ public struct ConvolutionalNetwork: Sendable {
     /// every unit).
     public func empiricalKernels(_ x: Matrix, outputIndex: Int = 0) throws -> (ntk: Matrix, head: Matrix) {
         let j = try jacobian(x, outputIndex: outputIndex)
-        let head = j.block(rows: 0..<x.rows, columns: readout.weights.lowerBound..<(readout.weights.lowerBound + readout.fanIn))
+        let row = readout.weights.lowerBound + outputIndex * readout.fanIn   // W_out's row o: a·r(h^L)
+        let head = j.block(rows: 0..<x.rows, columns: row..<(row + readout.fanIn))
         var k = Matrix.gram(head)
         Entrywise.add(readout.kernelBiasShift, to: &k)
         return (Matrix.gram(j), k)

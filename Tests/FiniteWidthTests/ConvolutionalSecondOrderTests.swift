@@ -73,6 +73,27 @@ final class ConvolutionalSecondOrderTests: XCTestCase {
         print("FiniteWidth: conv worst relative HVP error vs central differences of the gradient: \(worst)")
     }
 
+    /// With k = 2 outputs, unit 1's Jacobian rows are the central differences of f_1, and K̂ (the
+    /// readout's tangent kernel) is the same for both units (same products: 1e-12).
+    func testSecondOutputUnitHasItsOwnJacobianAndTheSameHeadKernel() throws {
+        let network = try ConvolutionalNetwork(architecture: Self.architecture(.flatten, .same, activation: .erf),
+                                               channels: 3, outputs: 2, seed: 18)
+        let x = TestNetworks.gaussian(3, 16, seed: 19)
+        let jacobian = try network.jacobian(x, outputIndex: 1)
+        let v = TrainerFixtures.gaussianVector(network.parameterCount, seed: 20)
+        let difference = try TestNetworks.centralDifference(at: network.parameters, along: v, step: Self.epsilon) {
+            var moved = network
+            moved.parameters = $0
+            return (0..<x.rows).map { i in (try? moved.outputs(x))?[i, 1] ?? .nan }
+        }
+        for i in 0..<x.rows {
+            let jv = (0..<network.parameterCount).reduce(0) { $0 + jacobian[i, $1] * v[$1] }
+            XCTAssertEqual(jv, difference[i], accuracy: 1e-6 * max(1, abs(difference[i])), "image \(i)")
+        }
+        let (k0, k1) = (try network.empiricalKernels(x).head, try network.empiricalKernels(x, outputIndex: 1).head)
+        XCTAssertLessThan(k1.maxRelativeDifference(to: k0), 1e-12)
+    }
+
     /// vᵀ(Hw) = wᵀ(Hv) to round-off (1e-12 of ‖v‖·‖Hw‖, as for the fully connected network).
     func testHessianIsSymmetric() throws {
         for (readout, padding, activation) in Self.cases {
