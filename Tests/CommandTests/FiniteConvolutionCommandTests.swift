@@ -1,6 +1,7 @@
 import FewShot
 import Foundation
 import LinearAlgebra
+import Reports
 import TestSupport
 import XCTest
 
@@ -54,6 +55,7 @@ final class FiniteConvolutionCommandTests: XCTestCase {
         let cases: [([String], [String])] = [
             (base + ["--image", "3x3x1"] + training, ["--image", "--tasks", "9", "16"]),
             (base + ["--image", "4x4x1"] + training.map { $0 == "0.05" ? "500" : $0 }, ["--inner-rate", "at most"]),
+            (base.map { $0 == "8" ? "1000000" : $0 } + ["--image", "4x4x1"] + training, ["memory", "--width"]),
         ]
         for (k, (arguments, fragments)) in cases.enumerated() {
             let out = "bad-\(k).csv"
@@ -64,6 +66,18 @@ final class FiniteConvolutionCommandTests: XCTestCase {
             }
             XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.path(out)))
         }
+    }
+
+    /// The memory estimate of a conv run counts the filters' weights (9·c² per hidden layer, not
+    /// the dense c²) and the Jacobian of the empirical kernels (points × parameters).
+    func testConvolutionalMemoryEstimateCountsFiltersAndTheJacobian() {
+        let (points, c) = (20.0, 512.0)
+        let estimate = ResourceEstimate.finiteConvolutionalNetwork(points: points, pixels: 784, filterSize: 9, imageChannels: 1,
+                                                                   channels: c, depth: 2, features: 784 * c, outputs: 1)
+        let parameters = 9 * c + 9 * c * c + 2 * c + 784 * c + 1
+        XCTAssertGreaterThanOrEqual(estimate.memoryBytes, 8 * (12 * parameters + points * parameters))
+        let dense = ResourceEstimate.finiteNetwork(points: points, dimension: 784, width: c, depth: 2, outputs: 1)
+        XCTAssertGreaterThan(estimate.memoryBytes, 4 * dense.memoryBytes)
     }
 
     /// The convergence study on conv networks: the empirical NTK against the CNTK at
