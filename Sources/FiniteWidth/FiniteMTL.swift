@@ -36,8 +36,8 @@ public struct FiniteMTLTrainer<Network: TrainableNetwork>: FiniteLearner {
     /// w_i, the trained heads.
     public private(set) var heads: [[Double]]
     /// `TrainedMTL` on the empirical kernels at initialisation (the linearization; exact for one
-    /// output and ρ = 1). Building it refuses a divergent η (against λ_max(Θ̂_MTL)); at init its
-    /// predictions are computed once to refuse a divergent λ̂ (against λ_max(K̂(X', X'))).
+    /// output and ρ = 1). Building it refuses a divergent η (against λ_max(Θ̂_MTL)); λ̂ is checked
+    /// directly against λ_max(K̂(X', X')) of each test support set.
     public let initialKernelPredictor: TrainedMTL
     public private(set) var stepsTaken = 0
     let points: StackedPoints
@@ -55,9 +55,11 @@ public struct FiniteMTLTrainer<Network: TrainableNetwork>: FiniteLearner {
                                   width: width, outputs: tasks.labelWidth, seed: seed)
         headDraws = try CorrelatedHeads(network: network, correlation: settings.headCorrelation, seed: seed)
         points = StackedPoints(tasks)
-        initialKernelPredictor = try TrainedMTL(tasks: tasks, kernels: network.empiricalTaskKernels(points),
-                                                settings: settings)
-        if !tasks.test.isEmpty { _ = try initialKernelPredictor.predictions() }
+        let kernels = try network.empiricalTaskKernels(points)
+        initialKernelPredictor = try TrainedMTL(tasks: tasks, kernels: kernels, settings: settings)
+        // λ̂ against λ_max(K̂(X', X')) of each test support set, directly on the eigenvalues.
+        try FiniteGBMLTrainer<Network>.checkStability(testSchedule, SupportSpectra.head(kernels).test,
+                                                      parameter: .testInnerRate)
         let heads = tasks.train.indices.map(headDraws.trainingHead)
         let features = try network.features(points.inputs)
         data = MultiTaskData(tasks: tasks, points: points, data: settings.data, network: network,
