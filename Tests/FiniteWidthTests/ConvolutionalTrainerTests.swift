@@ -70,11 +70,25 @@ final class ConvolutionalTrainerTests: XCTestCase {
     /// ANIL, −0.60 MAML; an error floor from a wrong convention gives ≈ 0). The seeds are fixed,
     /// so the figures are reproducible; the band guards against regressions, not chance.
     func testTrainedNetworksApproachTheCNTKPredictor() throws {
+        try assertConvergence(.flatten, .same, methods: [.mtl, .anil, .maml])
+    }
+
+    /// The same with global average pooling, circular padding and 5×5 filters (ANIL; measured
+    /// slope −0.60).
+    func testTrainedGAPNetworkApproachesTheCNTKPredictor() throws {
+        try assertConvergence(.globalAveragePool, .circular, filter: 5, methods: [.anil])
+    }
+
+    private func assertConvergence(_ readout: Convolution.Readout, _ padding: Convolution.Padding, filter: Int = 3,
+                                   methods: [FiniteMethod]) throws {
         let tasks = try Self.tasks(train: 4, test: 3, seed: 11)
-        let architecture = try ConvolutionalSecondOrderTests.architecture(.flatten, .same, activation: .relu, depth: 1)
+        let conv = try Convolution(filterHeight: filter, filterWidth: filter, imageHeight: 4, imageWidth: 4, channels: 1,
+                                   padding: padding, readout: readout)
+        let architecture = try Architecture(depth: 1, activation: .relu, weightStd: 1.3, biasStd: 0.2,
+                                            readoutWeightStd: 1.1, readoutBiasStd: 0.3, convolution: conv)
         let kernels = try TaskKernels(tasks: tasks, architecture: architecture)
         let (channels, seeds) = ([16, 64, 256], [UInt64](1...6))
-        for method in [FiniteMethod.mtl, .anil, .maml] {
+        for method in methods {
             let settings = try Self.settings(method, tasks, kernels)
             let limit = try settings.kernelPredictions(method, tasks: tasks, kernels: kernels)!
             var medians: [Double] = []
@@ -86,11 +100,11 @@ final class ConvolutionalTrainerTests: XCTestCase {
                     errors.append(TrainerFixtures.relativeError(try learner.predictions(), limit))
                 }
                 medians.append(SampleStatistics(errors).median)
-                print("FiniteWidth: conv \(method) c=\(c): median relative error vs the CNTK predictor \(medians.last!) "
+                print("FiniteWidth: conv \(readout) \(method) c=\(c): median relative error vs the CNTK predictor \(medians.last!) "
                       + "(C = \(medians.last! * Double(c).squareRoot()))")
             }
             let slope = TestNetworks.slope(channels.map { log(Double($0)) }, medians.map { log($0) })
-            print("FiniteWidth: conv \(method): fitted slope of log median error vs log channels: \(slope)")
+            print("FiniteWidth: conv \(readout) \(method): fitted slope of log median error vs log channels: \(slope)")
             for (smaller, larger) in zip(medians, medians.dropFirst()) { XCTAssertLessThan(larger, smaller, "\(method)") }
             XCTAssertTrue((-0.8)...(-0.3) ~= slope, "\(method): slope \(slope)")
         }
