@@ -68,6 +68,7 @@ struct ConvergenceCommand: ParsableCommand {
         try RunGuards.refuseCollisions(inputs: source.inputFiles,
                                        outputs: RunGuards.folderOutputs("--out", out, files: ConvergenceCommand.outputFiles))
         let taskSet = try source.taskSet(seed: seed)
+        try training.network.checkInputDimension(taskSet.inputDimension, of: source.flagText)
         guard !taskSet.test.isEmpty else { throw CommandFailure("\(source.flagText) has no test tasks to predict") }
         let rows = Double(widthList.count) * Double(seeds) * Double(methodList.count + 1) * 6
         try RunGuards.refuseOversize(RunGuards.predictorEstimate(taskSet, depths: 1, deepest: training.depth)

@@ -112,6 +112,7 @@ struct CostCommand: ParsableCommand {
         try RunGuards.refuseCollisions(inputs: source.inputFiles,
                                        outputs: RunGuards.folderOutputs("--out", out, files: CostCommand.outputFiles))
         let file = try source.taskSet(seed: seed)
+        try training.network.checkInputDimension(file.inputDimension, of: source.flagText)
         try RunGuards.refuseOversize(RunGuards.finiteEstimate(file, width: width, run: training)
                                         .times(Double(methodList.count), .methods),
                                      outputFolder: out, flags: source.sizeFlags)

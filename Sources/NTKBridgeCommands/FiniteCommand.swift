@@ -54,6 +54,7 @@ struct FiniteCommand: ParsableCommand {
         if method != .mtl { training.multitask.warnIgnored(by: "finite", method: method.rawValue) }
         try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)], outputs: [("--out", out)] + (log.map { [("--log", $0)] } ?? []))
         let taskSet = try TaskSet(taskFile: tasks)
+        try training.network.checkInputDimension(taskSet.inputDimension, of: "--tasks \(tasks)")
         guard !taskSet.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to predict") }
         try RunGuards.refuseOversize(RunGuards.finiteEstimate(taskSet, width: width, run: training),
                                      outputFolder: RunGuards.folder(of: out), flags: RunGuards.taskFileFlags)
