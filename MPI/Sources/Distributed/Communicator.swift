@@ -24,6 +24,9 @@ public enum Communicator {
         values.withUnsafeMutableBufferPointer { _ = ntk_mpi_allreduce_sum($0.baseAddress, count) }
     }
 
+    /// The smallest of `value` over all processes.
+    public static func minimum(_ value: Int) -> Int { Int(ntk_mpi_allreduce_min_long(Int64(value))) }
+
     /// Whether `flag` is true on any process.
     public static func any(_ flag: Bool) -> Bool { ntk_mpi_allreduce_max_int(flag ? 1 : 0) == 1 }
 

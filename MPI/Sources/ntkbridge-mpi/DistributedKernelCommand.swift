@@ -5,59 +5,54 @@ import LinearAlgebra
 import NTKBridgeCommands
 import Reports
 
-/// `ntkbridge-mpi kernel`: rows in blocks dealt cyclically to the processes (block-cyclic on a
-/// P × 1 grid); each process computes its row blocks and writes them into the output files,
-/// which the root created at full size in a staging folder. The folder is renamed into place by
-/// the root only after every process has written (a barrier); if a process dies, mpirun ends
-/// the job and nothing is renamed.
+/// `ntkbridge-mpi kernel`: every n1 × n2 kernel matrix distributed over an R × C process grid in
+/// ScaLAPACK's 2-D block-cyclic layout (blocks nb × nb, `BlockCyclicLayout`). Each process
+/// computes only its own tiles (`KernelTiles`: bit-identical to those entries of the serial
+/// call) and writes them with one collective MPI-IO call per file into files the root created
+/// at full size in a staging folder (`BlockCyclicFile`). The folder is renamed into place by the
+/// root only after every process has written (a barrier); if a process dies, mpirun ends the job
+/// and nothing is renamed.
 enum DistributedKernelCommand {
+    static let kinds = ["nngp", "ntk", "head", "body"]
+
     static func run(_ arguments: [String]) throws {
-        let request = try KernelRequest(arguments: arguments)
-        let rank = Communicator.rank, size = Communicator.size
+        var flags = arguments
+        let shape = try MPICommands.gridShape(&flags)
+        let request = try KernelRequest(arguments: flags)
         let n1 = request.x1.rows, n2 = request.x2?.rows ?? n1
-        let blocks = RowBlocks(count: n1, processes: size)
+        let tiles = try KernelTiles(request.recursion, request.x1, request.x2, depths: request.depths)
+        let grid = ProcessGrid(rows: shape.rows, columns: shape.columns)
+        defer { grid.release() }
+        let layout = BlockCyclicLayout(rows: n1, columns: n2, blockSize: BlockCyclicLayout.blockSize(
+            rows: n1, columns: n2, gridRows: grid.rows, gridColumns: grid.columns), grid: grid)
         Communicator.barrier()
         let start = DispatchTime.now().uptimeNanoseconds
-        let myBlocks = blocks.blocks(of: rank)
-        let mine = MPICommands.collectively("kernel") {
-            Array(zip(myBlocks, try KernelRows.kernels(request.recursion, request.x1, request.x2, depths: request.depths,
-                                                       blocks: myBlocks.map(blocks.range(ofBlock:)))))
-        }
+        // shares[k·4 + kind]: this process's row-major share of kernel `kind` at depth k.
+        let shares = MPICommands.collectively("kernel") { try computeShares(tiles, layout: layout, grid: grid) }
         Communicator.barrier()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         if request.timing, Communicator.isRoot { print("kernel_seconds: \(seconds)") }
         guard let out = request.out else { return }
 
-        let files = request.depths.indices.flatMap { k in
-            ["nngp", "ntk", "head", "body"].map { name in (k, name) }
-        }
-        func path(_ staging: String, _ k: Int, _ name: String) -> String {
+        let files = request.depths.indices.flatMap { k in kinds.indices.map { (k, $0) } }
+        func path(_ staging: String, _ k: Int, _ kind: Int) -> String {
             let folder = request.perDepthFolders ? staging + "/depth-\(request.depths[k])" : staging
-            return "\(folder)/\(name).\(request.format.fileExtension)"
+            return "\(folder)/\(kinds[kind]).\(request.format.fileExtension)"
         }
-        func writeMine(_ staging: String) {
+        func writeShares(_ staging: String) {
             MPICommands.failIfAsked(at: "write")
             MPICommands.collectively("writing \(out)") {
-                for (b, kernels) in mine {
-                    for (k, name) in files {
-                        let matrix: Matrix
-                        switch name {
-                        case "nngp": matrix = kernels[k].nngp
-                        case "ntk": matrix = kernels[k].ntk
-                        case "head": matrix = kernels[k].head
-                        default: matrix = kernels[k].body
-                        }
-                        try ParallelMatrixFile.write(matrix, rows: blocks.range(ofBlock: b), blockIndex: b,
-                                                     to: path(staging, k, name), format: request.format, totalRows: n1)
-                    }
+                for (k, kind) in files {
+                    try BlockCyclicFile.write(shares[k * kinds.count + kind], layout: layout, gridRow: grid.row,
+                                              gridColumn: grid.column, to: path(staging, k, kind), format: request.format)
                 }
             }
         }
         if Communicator.isRoot {
             try AtomicOutput.writeDirectory(at: out) { staging in
                 MPICommands.collectively("creating \(out)") {
-                    for (k, name) in files {
-                        let file = path(staging, k, name)
+                    for (k, kind) in files {
+                        let file = path(staging, k, kind)
                         try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent,
                                                                 withIntermediateDirectories: true)
                         try ParallelMatrixFile.create(file, format: request.format, rows: n1, columns: n2)
@@ -65,19 +60,43 @@ enum DistributedKernelCommand {
                 }
                 _ = Communicator.broadcast(staging)
                 Communicator.barrier()
-                writeMine(staging)
+                writeShares(staging)
                 Communicator.barrier()
-                MPICommands.collectively("joining \(out)") {
-                    for (k, name) in files {
-                        try ParallelMatrixFile.finish(path(staging, k, name), format: request.format, blockCount: blocks.blockCount)
-                    }
-                }
             }
         } else {
             let staging = Communicator.broadcast("")
             Communicator.barrier()
-            writeMine(staging)
+            writeShares(staging)
             Communicator.barrier()
         }
+    }
+
+    /// This process's tiles of every kernel, assembled into its row-major local shares.
+    static func computeShares(_ tiles: KernelTiles, layout: BlockCyclicLayout, grid: ProcessGrid) throws -> [[Double]] {
+        let rowBlocks = layout.rowBlocks(gridRow: grid.row), columnBlocks = layout.columnBlocks(gridColumn: grid.column)
+        let width = layout.localColumns(gridColumn: grid.column)
+        let size = layout.localRows(gridRow: grid.row) * width
+        var shares = [[Double]](repeating: [Double](repeating: 0, count: size), count: tiles.depths.count * kinds.count)
+        var li = 0
+        for rows in rowBlocks {
+            var lj = 0
+            for columns in columnBlocks {
+                for (k, kernels) in try tiles.tile(rows: rows, columns: columns).enumerated() {
+                    for (kind, matrix) in [kernels.nngp, kernels.ntk, kernels.head, kernels.body].enumerated() {
+                        shares[k * kinds.count + kind].withUnsafeMutableBufferPointer { share in
+                            matrix.withUnsafeBufferPointer { tile in
+                                for r in 0..<rows.count {
+                                    (share.baseAddress! + (li + r) * width + lj)
+                                        .update(from: tile.baseAddress! + r * columns.count, count: columns.count)
+                                }
+                            }
+                        }
+                    }
+                }
+                lj += columns.count
+            }
+            li += rows.count
+        }
+        return shares
     }
 }
