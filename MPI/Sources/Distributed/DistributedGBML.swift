@@ -1,4 +1,5 @@
 import FewShot
+import Foundation
 import InfiniteWidth
 import LinearAlgebra
 import Paradigms
@@ -41,21 +42,14 @@ public enum DistributedGBML {
 
         let partition = TaskPartition(sizes: points.trainQuery.map(\.count))
         let solver = ScaLAPACKSolver(grid: grid)
-        var phi = try BlockCyclicMatrix(grid: grid, rows: partition.size, columns: partition.size,
-                                        blockSize: solver.blockSize(partition.size)) { rows, columns in
-            guard rows.upperBound > columns.lowerBound else { return Matrix(rows: rows.count, columns: columns.count) }
-            let rowTasks = partition.tasks(covering: rows), columnTasks = partition.tasks(covering: columns)
-            let rowStart = points.trainQuery[rowTasks.lowerBound].lowerBound
-            let columnStart = points.trainQuery[columnTasks.lowerBound].lowerBound
-            let theta = try source.block(rows: rowStart..<points.trainSupport[rowTasks.upperBound].upperBound,
-                                         columns: columnStart..<points.trainSupport[columnTasks.upperBound].upperBound).ntk
-            let assembled = AdaptedBlocks.metaInduced(theta, rowTasks: rowTasks, rowStart: rowStart, columnTasks: columnTasks,
-                                                      columnStart: columnStart, query: points.trainQuery,
-                                                      support: points.trainSupport, maps: maps)
-            let r = rows.lowerBound - partition.offsets[rowTasks.lowerBound]
-            let c = columns.lowerBound - partition.offsets[columnTasks.lowerBound]
-            return assembled.block(rows: r..<(r + rows.count), columns: c..<(c + columns.count))
+        Communicator.barrier()
+        let start = DispatchTime.now().uptimeNanoseconds
+        var phi = try Communicator.agreeing {
+            try metaInducedKernel(source, points: points, maps: maps, partition: partition, grid: grid,
+                                  blockSize: solver.blockSize(partition.size))
         }
+        Communicator.barrier()
+        ScaLAPACKSolver.reportTime("outer_assembly_seconds", since: start, size: partition.size)
         phi.addRelativeDiagonal(settings.diagonalRegularization)
         let alpha = try solver.apply(settings.training, to: &phi, targets,
                                      matrixName: "Φ, the \(settings.method.rawValue.uppercased()) meta-induced kernel")
@@ -68,8 +62,10 @@ public enum DistributedGBML {
             stacked.setBlock(Matrix.product(maps[j], block, transposeA: true, alpha: -1), at: points.trainSupport[j].lowerBound, 0)
         }
         let testRows = points.trainingPoints.upperBound..<points.inputs.rows
-        let f = try DistributedOutputs.outputs(source, rows: testRows, trainingPoints: points.trainingPoints.count,
-                                               terms: [.init(weight: 1, kernel: { $0.ntk })], coefficients: stacked)
+        let f = try Communicator.agreeing {
+            try DistributedOutputs.outputs(source, rows: testRows, trainingPoints: points.trainingPoints.count,
+                                           terms: [.init(weight: 1, kernel: { $0.ntk })], coefficients: stacked)
+        }
         return try tasks.test.indices.map { j in
             let rows = points.testTask(j), nSupport = points.testSupport[j].count
             let adaptation = try TaskAdaptation(spectrum: test[j].1, kappa: test[j].0, query: nSupport..<rows.count,
@@ -78,6 +74,25 @@ public enum DistributedGBML {
             let local = f.rows((rows.lowerBound - testRows.lowerBound)..<(rows.upperBound - testRows.lowerBound))
             let supportResidual = local.rows(0..<nSupport) - tasks.test[j].supportLabels
             return local.rows(nSupport..<local.rows) - Matrix.product(adaptation.adaptedQueryMap, supportResidual)
+        }
+    }
+
+    /// This process's blocks of the lower triangle of Φ (those above it are left zero).
+    static func metaInducedKernel(_ source: TaskKernelSource, points: StackedPoints, maps: [Matrix], partition: TaskPartition,
+                                  grid: ProcessGrid, blockSize: Int) throws -> BlockCyclicMatrix {
+        try BlockCyclicMatrix(grid: grid, rows: partition.size, columns: partition.size, blockSize: blockSize) { rows, columns in
+            guard rows.upperBound > columns.lowerBound else { return Matrix(rows: rows.count, columns: columns.count) }
+            let rowTasks = partition.tasks(covering: rows), columnTasks = partition.tasks(covering: columns)
+            let rowStart = points.trainQuery[rowTasks.lowerBound].lowerBound
+            let columnStart = points.trainQuery[columnTasks.lowerBound].lowerBound
+            let theta = try source.block(rows: rowStart..<points.trainSupport[rowTasks.upperBound].upperBound,
+                                         columns: columnStart..<points.trainSupport[columnTasks.upperBound].upperBound).ntk
+            let assembled = AdaptedBlocks.metaInduced(theta, rowTasks: rowTasks, rowStart: rowStart, columnTasks: columnTasks,
+                                                      columnStart: columnStart, query: points.trainQuery,
+                                                      support: points.trainSupport, maps: maps)
+            let r = rows.lowerBound - partition.offsets[rowTasks.lowerBound]
+            let c = columns.lowerBound - partition.offsets[columnTasks.lowerBound]
+            return assembled.block(rows: r..<(r + rows.count), columns: c..<(c + columns.count))
         }
     }
 }

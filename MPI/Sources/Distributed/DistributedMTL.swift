@@ -1,4 +1,5 @@
 import FewShot
+import Foundation
 import InfiniteWidth
 import LinearAlgebra
 import Paradigms
@@ -23,8 +24,49 @@ public enum DistributedMTL {
         let partition = TaskPartition(sizes: data.map(\.count))
         let solver = ScaLAPACKSolver(grid: grid)
         let rho = settings.headCorrelation
-        var theta = try BlockCyclicMatrix(grid: grid, rows: partition.size, columns: partition.size,
-                                          blockSize: solver.blockSize(partition.size)) { rows, columns in
+        Communicator.barrier()
+        let start = DispatchTime.now().uptimeNanoseconds
+        var theta = try Communicator.agreeing {
+            try multitaskKernel(source, data: data, headCorrelation: rho, partition: partition, grid: grid,
+                                blockSize: solver.blockSize(partition.size))
+        }
+        Communicator.barrier()
+        ScaLAPACKSolver.reportTime("outer_assembly_seconds", since: start, size: partition.size)
+        theta.addRelativeDiagonal(settings.diagonalRegularization)
+        let beta = try solver.apply(settings.training, to: &theta, labels, matrixName: "Θ_MTL, the MTL kernel")
+
+        var stacked = Matrix(rows: points.trainingPoints.count, columns: beta.columns)
+        for (i, range) in data.enumerated() {
+            stacked.setBlock(beta.rows(partition.offsets[i]..<partition.offsets[i + 1]), at: range.lowerBound, 0)
+        }
+        let n = Double(tasks.train.count)
+        let (bodyWeight, headWeight) = settings.newHead == .initialization ? (rho, 0.0) : ((1 + (n - 1) * rho) / n, 1 / n)
+        let testRows = points.trainingPoints.upperBound..<points.inputs.rows
+        let g = try Communicator.agreeing {
+            try DistributedOutputs.outputs(source, rows: testRows, trainingPoints: points.trainingPoints.count,
+                                           terms: [.init(weight: bodyWeight, kernel: { $0.body }),
+                                                   .init(weight: headWeight, kernel: { $0.head })],
+                                           coefficients: stacked)
+        }
+        return try tasks.test.indices.map { j in
+            let rows = points.testTask(j), nSupport = points.testSupport[j].count
+            let head = try source.block(rows: rows, columns: rows).head
+            let spectrum = try SupportSpectrum(supportKernel: head.block(rows: 0..<nSupport, columns: 0..<nSupport),
+                                               name: "the support kernel K(X', X') of test[\(j)]")
+            let adaptation = try TaskAdaptation(spectrum: spectrum, kappa: head, query: nSupport..<rows.count,
+                                                support: 0..<nSupport, supportLabels: tasks.test[j].supportLabels,
+                                                solver: settings.testSolver, rate: .testInnerRate)
+            let local = g.rows((rows.lowerBound - testRows.lowerBound)..<(rows.upperBound - testRows.lowerBound))
+            let supportResidual = local.rows(0..<nSupport) - tasks.test[j].supportLabels
+            return local.rows(nSupport..<local.rows) - Matrix.product(adaptation.adaptedQueryMap, supportResidual)
+        }
+    }
+
+    /// This process's blocks of the lower triangle of Θ_MTL on the training data `data` (those
+    /// above it are left zero).
+    static func multitaskKernel(_ source: TaskKernelSource, data: [Range<Int>], headCorrelation rho: Double,
+                                partition: TaskPartition, grid: ProcessGrid, blockSize: Int) throws -> BlockCyclicMatrix {
+        try BlockCyclicMatrix(grid: grid, rows: partition.size, columns: partition.size, blockSize: blockSize) { rows, columns in
             guard rows.upperBound > columns.lowerBound else { return Matrix(rows: rows.count, columns: columns.count) }
             let rowTasks = partition.tasks(covering: rows), columnTasks = partition.tasks(covering: columns)
             let rowStart = data[rowTasks.lowerBound].lowerBound, columnStart = data[columnTasks.lowerBound].lowerBound
@@ -44,32 +86,6 @@ public enum DistributedMTL {
             }
             let (r, c) = (rows.lowerBound - base.0, columns.lowerBound - base.1)
             return assembled.block(rows: r..<(r + rows.count), columns: c..<(c + columns.count))
-        }
-        theta.addRelativeDiagonal(settings.diagonalRegularization)
-        let beta = try solver.apply(settings.training, to: &theta, labels, matrixName: "Θ_MTL, the MTL kernel")
-
-        var stacked = Matrix(rows: points.trainingPoints.count, columns: beta.columns)
-        for (i, range) in data.enumerated() {
-            stacked.setBlock(beta.rows(partition.offsets[i]..<partition.offsets[i + 1]), at: range.lowerBound, 0)
-        }
-        let n = Double(tasks.train.count)
-        let (bodyWeight, headWeight) = settings.newHead == .initialization ? (rho, 0.0) : ((1 + (n - 1) * rho) / n, 1 / n)
-        let testRows = points.trainingPoints.upperBound..<points.inputs.rows
-        let g = try DistributedOutputs.outputs(source, rows: testRows, trainingPoints: points.trainingPoints.count,
-                                               terms: [.init(weight: bodyWeight, kernel: { $0.body }),
-                                                       .init(weight: headWeight, kernel: { $0.head })],
-                                               coefficients: stacked)
-        return try tasks.test.indices.map { j in
-            let rows = points.testTask(j), nSupport = points.testSupport[j].count
-            let head = try source.block(rows: rows, columns: rows).head
-            let spectrum = try SupportSpectrum(supportKernel: head.block(rows: 0..<nSupport, columns: 0..<nSupport),
-                                               name: "the support kernel K(X', X') of test[\(j)]")
-            let adaptation = try TaskAdaptation(spectrum: spectrum, kappa: head, query: nSupport..<rows.count,
-                                                support: 0..<nSupport, supportLabels: tasks.test[j].supportLabels,
-                                                solver: settings.testSolver, rate: .testInnerRate)
-            let local = g.rows((rows.lowerBound - testRows.lowerBound)..<(rows.upperBound - testRows.lowerBound))
-            let supportResidual = local.rows(0..<nSupport) - tasks.test[j].supportLabels
-            return local.rows(nSupport..<local.rows) - Matrix.product(adaptation.adaptedQueryMap, supportResidual)
         }
     }
 }

@@ -35,7 +35,7 @@ public struct ScaLAPACKSolver: Sendable {
             throw LinearAlgebraError.nonFinite(matrix: matrixName, row: row, column: column)
         }
         let start = DispatchTime.now().uptimeNanoseconds
-        defer { reportTime(since: start, size: a.globalRows) }
+        defer { ScaLAPACKSolver.reportTime("outer_solve_seconds", since: start, size: a.globalRows) }
         var rhs = BlockCyclicMatrix(scattering: b, grid: grid, blockSize: a.blockSize)
         switch time {
         case .converged:
@@ -46,10 +46,11 @@ public struct ScaLAPACKSolver: Sendable {
         }
     }
 
-    /// With NTKBRIDGE_MPI_TIMING=1, rank 0 prints `outer_solve_seconds: <s> n=<n>` (for `make bench-mpi`).
-    private func reportTime(since start: UInt64, size: Int) {
+    /// With NTKBRIDGE_MPI_TIMING=1, rank 0 prints `<label>: <s> n=<n>` (for `make bench-mpi`):
+    /// outer_assembly_seconds (Φ or Θ_MTL built block-cyclically), outer_solve_seconds.
+    static func reportTime(_ label: String, since start: UInt64, size: Int) {
         guard ProcessInfo.processInfo.environment["NTKBRIDGE_MPI_TIMING"] == "1", Communicator.isRoot else { return }
-        print("outer_solve_seconds: \(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9) n=\(size)")
+        print("\(label): \(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9) n=\(size)")
     }
 
     private func choleskySolve(_ a: inout BlockCyclicMatrix, _ b: inout BlockCyclicMatrix, matrixName: String,
