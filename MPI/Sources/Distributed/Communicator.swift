@@ -25,6 +25,20 @@ public enum Communicator {
         values.withUnsafeMutableBufferPointer { _ = ntk_mpi_allreduce_sum($0.baseAddress, count) }
     }
 
+    /// This process's CPU time so far (all its threads), in seconds.
+    public static var cpuSeconds: Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
+
+    /// The sum of `value` over all processes, on every process.
+    public static func total(_ value: Double) -> Double {
+        var values = [value]
+        sum(&values)
+        return values[0]
+    }
+
     /// The smallest of `value` over all processes.
     public static func minimum(_ value: Int) -> Int { Int(ntk_mpi_allreduce_min_long(Int64(value))) }
 

@@ -34,8 +34,8 @@ public struct ScaLAPACKSolver: Sendable {
         if let (row, column) = a.firstNonFinite() {
             throw LinearAlgebraError.nonFinite(matrix: matrixName, row: row, column: column)
         }
-        let start = DispatchTime.now().uptimeNanoseconds
-        defer { ScaLAPACKSolver.reportTime("outer_solve_seconds", since: start, size: a.globalRows) }
+        let start = DispatchTime.now().uptimeNanoseconds, cpuStart = Communicator.cpuSeconds
+        defer { ScaLAPACKSolver.reportTime("outer_solve_seconds", since: start, cpuSince: cpuStart, size: a.globalRows) }
         var rhs = BlockCyclicMatrix(scattering: b, grid: grid, blockSize: a.blockSize)
         switch time {
         case .converged:
@@ -46,11 +46,14 @@ public struct ScaLAPACKSolver: Sendable {
         }
     }
 
-    /// With NTKBRIDGE_MPI_TIMING=1, rank 0 prints `<label>: <s> n=<n>` (for `make bench-mpi`):
-    /// outer_assembly_seconds (Φ or Θ_MTL built block-cyclically), outer_solve_seconds.
-    static func reportTime(_ label: String, since start: UInt64, size: Int) {
-        guard ProcessInfo.processInfo.environment["NTKBRIDGE_MPI_TIMING"] == "1", Communicator.isRoot else { return }
-        print("\(label): \(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9) n=\(size)")
+    /// With NTKBRIDGE_MPI_TIMING=1, rank 0 prints `<label>: <wall s> cpu=<CPU s summed over the
+    /// processes> n=<n>` (for `make bench-mpi`): outer_assembly_seconds (Φ or Θ_MTL built
+    /// block-cyclically), outer_solve_seconds. Collective: every process must call it.
+    static func reportTime(_ label: String, since start: UInt64, cpuSince cpuStart: Double, size: Int) {
+        guard ProcessInfo.processInfo.environment["NTKBRIDGE_MPI_TIMING"] == "1" else { return }
+        let cpu = Communicator.total(Communicator.cpuSeconds - cpuStart)
+        guard Communicator.isRoot else { return }
+        print("\(label): \(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9) cpu=\(cpu) n=\(size)")
     }
 
     private func choleskySolve(_ a: inout BlockCyclicMatrix, _ b: inout BlockCyclicMatrix, matrixName: String,
