@@ -36,9 +36,14 @@ public enum BlockCyclicFile {
             var total = 0
             for rank in 0..<processes {
                 let (r, c) = rank.quotientAndRemainder(dividingBy: layout.gridColumns)
-                counts[rank] = Int32(layout.localRows(gridRow: r) * layout.localColumns(gridColumn: c))
-                displacements[rank] = Int32(total)
-                total += Int(counts[rank])
+                let count = layout.localRows(gridRow: r) * layout.localColumns(gridColumn: c)
+                counts[rank] = Int32(truncatingIfNeeded: count)
+                displacements[rank] = Int32(truncatingIfNeeded: total)
+                total += count
+            }
+            guard total <= Int(Int32.max) else {
+                throw DistributedError.io(path: path, reason: "\(layout.rows) × \(layout.columns) values are too many for one "
+                                          + ".csv gathered on one process: use --format npy")
             }
             let isRoot = Communicator.isRoot
             var gathered = [Double](repeating: 0, count: isRoot ? max(total, 1) : 1)
