@@ -5,7 +5,7 @@ import XCTest
 /// vectors of Tests/Fixtures: kernel files bit-identical (-np 2 on a 1 × 2 grid and -np 4 on a
 /// 2 × 2 grid as .npy written by MPI-IO, -np 4 as .csv, -np 3 on a 1 × 3 grid, and 300 random
 /// points on 2 × 2 and 3 × 1 grids), predictions within 1e-10 (-np 4 on a 2 × 2 grid, -np 2 on a
-/// 1 × 2 grid), refusals, and a dying rank.
+/// 1 × 2 grid), convolutional kernels, refusals, and a dying rank.
 final class MPIAgreementTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
@@ -100,6 +100,16 @@ final class MPIAgreementTests: XCTestCase {
                 XCTAssertEqual(parallel.status, 0, parallel.output)
                 try assertSameFiles("\(name)-serial-\(format)", parallelOut, format: format, "\(name) under -np \(processes)")
             }
+        }
+    }
+
+    /// Convolutional kernels (computed whole by every process, which keeps its tiles) on a 2 × 2 grid.
+    func testConvolutionalKernelFilesAreBitIdentical() throws {
+        for (name, kase) in try cases("conv-kernels").prefix(3) {
+            XCTAssertEqual(try run(Self.serial, try kernelArguments(name, kase, out: "\(name)-serial") + ["--format", "npy"]).status, 0)
+            let parallel = try mpirun(4, try kernelArguments(name, kase, out: "\(name)-np4") + ["--format", "npy"])
+            XCTAssertEqual(parallel.status, 0, parallel.output)
+            try assertSameFiles("\(name)-serial", "\(name)-np4", format: "npy", "\(name) under -np 4")
         }
     }
 
