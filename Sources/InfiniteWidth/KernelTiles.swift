@@ -106,6 +106,54 @@ public struct KernelTiles: Sendable {
     }
 }
 
+extension KernelTiles {
+    /// Computes tile `rows` × `columns` of every kernel straight into the caller's storage:
+    /// `storage(k, kind)` points at entry (rows.lowerBound, columns.lowerBound) of kernel `kind`
+    /// at depth `depths[k]`, in a row-major array whose rows are `rowStride` apart (a process's
+    /// local share of a 2-D layout). The same bits as `tile(rows:columns:)`, without its copies.
+    public func compute(rows: Range<Int>, columns: Range<Int>, rowStride: Int,
+                        storage: (Int, KernelKinds) -> UnsafeMutablePointer<Double>) throws {
+        guard case let .pairs(recursion, _, readoutDepths, overflow) = plan else {
+            for (k, kernels) in try tile(rows: rows, columns: columns).enumerated() {
+                for (kind, matrix) in [(KernelKinds.nngp, kernels.nngp), (.ntk, kernels.ntk), (.head, kernels.head), (.body, kernels.body)] {
+                    let target = storage(k, kind)
+                    matrix.withUnsafeBufferPointer { tile in
+                        for r in 0..<rows.count {
+                            (target + r * rowStride).update(from: tile.baseAddress! + r * columns.count, count: columns.count)
+                        }
+                    }
+                }
+            }
+            return
+        }
+        guard rows.lowerBound >= 0, rows.upperBound <= rowCount, !rows.isEmpty else {
+            throw KernelInputError.invalidRows(rows, count: rowCount)
+        }
+        guard columns.lowerBound >= 0, columns.upperBound <= columnCount, !columns.isEmpty else {
+            throw KernelInputError.invalidRows(columns, count: columnCount)
+        }
+        // All four kinds are written (where the head kernel is the NNGP one, `headKernel` returns
+        // the NNGP value itself); a depth asked for twice is computed once and copied.
+        let first = readoutDepths.map { depth in depths.firstIndex(of: depth)! }
+        let bases = first.map { k in KernelKinds.ordered.map { Optional(storage(k, $0.kind)) } }
+        let destination = KernelDestination(bases: bases, firstRow: rows.lowerBound, rowStride: rowStride,
+                                            firstColumn: columns.lowerBound, columnStride: 1)
+        BLASBackend.withThreadCount(1) {
+            TilePlan(recursion: recursion, rows: rows, columns: columns).run(into: destination)
+        }
+        if let depth = overflow.first {
+            throw KernelInputError.nonFiniteKernel(depth: depth, hint: "reduce --w-std, --b-std or the input scale, or the depth")
+        }
+        for (k, depth) in depths.enumerated() where !first.contains(k) {
+            let source = depths.firstIndex(of: depth)!
+            for (kind, _) in KernelKinds.ordered {
+                let (from, to) = (storage(source, kind), storage(k, kind))
+                for r in 0..<rows.count { (to + r * rowStride).update(from: from + r * rowStride, count: columns.count) }
+            }
+        }
+    }
+}
+
 /// The work of one tile, in product blocks of rows run on all cores:
 /// - entries (i, j) computed by row i (in a symmetric call those with j ≥ i): row i's segment
 ///   from its natural start, cut to the lane-aligned columns of the tile;

@@ -53,6 +53,34 @@ final class KernelTilesTests: XCTestCase {
                              tiles: [(0..<40, 0..<40), (5..<17, 20..<33), (30..<40, 1..<6)])
     }
 
+    /// `compute` writes the same bits as `tile` straight into a strided share (here a 2-D
+    /// layout's local array, 7 columns wider than the tile), a depth asked for twice included.
+    func testTilesComputedIntoStridedStorageEqualTheTiles() throws {
+        var g = SeededGenerator(seed: 14)
+        let x = Matrix.randomNormal(rows: 90, columns: 3, using: &g)
+        for activation in [Activation.relu, .tanh] {
+            let depths = [3, 1, 3]
+            let source = try KernelTiles(KernelRecursion(try Architecture(depth: 3, activation: activation)), x, depths: depths)
+            for (rows, columns) in [(10..<50, 30..<80), (60..<90, 0..<33)] {
+                let stride = columns.count + 7
+                let kinds = KernelKinds.ordered.map(\.kind)
+                var storage = [Double](repeating: .nan, count: depths.count * 4 * rows.count * stride)
+                try storage.withUnsafeMutableBufferPointer { buffer in
+                    try source.compute(rows: rows, columns: columns, rowStride: stride) { k, kind in
+                        buffer.baseAddress! + (k * 4 + kinds.firstIndex(of: kind)!) * rows.count * stride
+                    }
+                }
+                for (k, kernels) in try source.tile(rows: rows, columns: columns).enumerated() {
+                    for (slot, matrix) in [kernels.nngp, kernels.ntk, kernels.head, kernels.body].enumerated() {
+                        let base = (k * 4 + slot) * rows.count * stride
+                        let written = (0..<rows.count).flatMap { r in storage[(base + r * stride)..<(base + r * stride + columns.count)] }
+                        XCTAssertEqual(written.map(\.bitPattern), matrix.elements.map(\.bitPattern), "\(activation) depth \(depths[k]) kind \(slot)")
+                    }
+                }
+            }
+        }
+    }
+
     func testTilesOutsideTheMatrixAreRefused() throws {
         let x = Matrix(rowArrays: [[1, 0], [0, 1], [1, 1]])
         let source = try KernelTiles(KernelRecursion(try Architecture(depth: 1, activation: .relu)), x, depths: [1])

@@ -13,20 +13,21 @@ import Reports
 ///   writes the file with the serial writer. For small outputs: the root holds the whole matrix.
 public enum BlockCyclicFile {
     /// Collective. `share` is this process's local matrix, row-major, at grid position (row, column).
-    public static func write(_ share: [Double], layout: BlockCyclicLayout, gridRow: Int, gridColumn: Int, to path: String,
+    public static func write(_ share: UnsafeBufferPointer<Double>, layout: BlockCyclicLayout, gridRow: Int, gridColumn: Int, to path: String,
                              format: MatrixFileFormat) throws {
         switch format {
         case .npy:
             let header = MatrixFileFormat.npyHeader(rows: layout.rows, columns: layout.columns).count
-            var bytes = share
-            if 1.littleEndian != 1 { bytes = bytes.map { Double(bitPattern: $0.bitPattern.littleEndian) } }
             var message = [CChar](repeating: 0, count: 512)
-            let status = bytes.withUnsafeBufferPointer {
-                ntk_mpi_write_block_cyclic(path, Int64(header), $0.baseAddress, Int64($0.count), Int32(layout.rows),
+            func write(_ values: UnsafeBufferPointer<Double>) -> Int32 {
+                ntk_mpi_write_block_cyclic(path, Int64(header), values.baseAddress, Int64(values.count), Int32(layout.rows),
                                            Int32(layout.columns), Int32(layout.blockSize), Int32(layout.gridRows),
                                            Int32(layout.gridColumns), Int32(gridRow * layout.gridColumns + gridColumn),
                                            &message, Int32(message.count))
             }
+            // The bytes of little-endian doubles (a copy only on a big-endian machine).
+            let status = 1.littleEndian == 1 ? write(share)
+                : share.map { Double(bitPattern: $0.bitPattern.littleEndian) }.withUnsafeBufferPointer(write)
             guard status == 0 else {
                 throw DistributedError.io(path: path, reason: "MPI-IO: " + String(decoding: message.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self))
             }
@@ -47,9 +48,7 @@ public enum BlockCyclicFile {
             }
             let isRoot = Communicator.isRoot
             var gathered = [Double](repeating: 0, count: isRoot ? max(total, 1) : 1)
-            let status = share.withUnsafeBufferPointer { local in
-                ntk_mpi_gather(local.baseAddress, Int32(local.count), &gathered, counts, displacements, 0)
-            }
+            let status = ntk_mpi_gather(share.baseAddress, Int32(share.count), &gathered, counts, displacements, 0)
             guard status == 0 else { throw DistributedError.io(path: path, reason: "MPI_Gatherv failed (\(status))") }
             guard isRoot else { return }
             var whole = Matrix(rows: layout.rows, columns: layout.columns)

@@ -27,7 +27,7 @@ enum DistributedKernelCommand {
             rows: n1, columns: n2, gridRows: grid.rows, gridColumns: grid.columns), grid: grid)
         Communicator.barrier()
         let start = DispatchTime.now().uptimeNanoseconds, cpuStart = Communicator.cpuSeconds
-        // shares[k·4 + kind]: this process's row-major share of kernel `kind` at depth k.
+        // shares.buffers[k·4 + kind]: this process's row-major share of kernel `kind` at depth k.
         let shares = MPICommands.collectively("kernel") { try computeShares(tiles, layout: layout, grid: grid) }
         Communicator.barrier()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
@@ -47,7 +47,7 @@ enum DistributedKernelCommand {
             MPICommands.failIfAsked(at: "write")
             MPICommands.collectively("writing \(out)") {
                 for (k, kind) in files {
-                    try BlockCyclicFile.write(shares[k * kinds.count + kind], layout: layout, gridRow: grid.row,
+                    try BlockCyclicFile.write(UnsafeBufferPointer(shares.buffers[k * kinds.count + kind]), layout: layout, gridRow: grid.row,
                                               gridColumn: grid.column, to: path(staging, k, kind), format: request.format)
                 }
             }
@@ -75,27 +75,18 @@ enum DistributedKernelCommand {
         }
     }
 
-    /// This process's tiles of every kernel, assembled into its row-major local shares.
-    static func computeShares(_ tiles: KernelTiles, layout: BlockCyclicLayout, grid: ProcessGrid) throws -> [[Double]] {
+    /// This process's tiles of every kernel, computed straight into its row-major local shares.
+    static func computeShares(_ tiles: KernelTiles, layout: BlockCyclicLayout, grid: ProcessGrid) throws -> KernelShares {
         let rowBlocks = layout.rowBlocks(gridRow: grid.row), columnBlocks = layout.columnBlocks(gridColumn: grid.column)
         let width = layout.localColumns(gridColumn: grid.column)
-        let size = layout.localRows(gridRow: grid.row) * width
-        var shares = [[Double]](repeating: [Double](repeating: 0, count: size), count: tiles.depths.count * kinds.count)
+        let shares = KernelShares(count: tiles.depths.count * kinds.count, size: layout.localRows(gridRow: grid.row) * width)
+        let slots = KernelKinds.ordered.map(\.kind)
         var li = 0
         for rows in rowBlocks {
             var lj = 0
             for columns in columnBlocks {
-                for (k, kernels) in try tiles.tile(rows: rows, columns: columns).enumerated() {
-                    for (kind, matrix) in [kernels.nngp, kernels.ntk, kernels.head, kernels.body].enumerated() {
-                        shares[k * kinds.count + kind].withUnsafeMutableBufferPointer { share in
-                            matrix.withUnsafeBufferPointer { tile in
-                                for r in 0..<rows.count {
-                                    (share.baseAddress! + (li + r) * width + lj)
-                                        .update(from: tile.baseAddress! + r * columns.count, count: columns.count)
-                                }
-                            }
-                        }
-                    }
+                try tiles.compute(rows: rows, columns: columns, rowStride: width) { k, kind in
+                    shares.buffers[k * kinds.count + slots.firstIndex(of: kind)!].baseAddress! + li * width + lj
                 }
                 lj += columns.count
             }
@@ -103,4 +94,18 @@ enum DistributedKernelCommand {
         }
         return shares
     }
+}
+
+/// A process's row-major local shares, one per (depth, kernel kind), allocated uninitialized:
+/// the tiles it computes cover them.
+final class KernelShares {
+    let buffers: [UnsafeMutableBufferPointer<Double>]
+
+    init(count: Int, size: Int) {
+        buffers = (0..<count).map { _ in
+            UnsafeMutableBufferPointer(start: .allocate(capacity: max(size, 1)), count: size)
+        }
+    }
+
+    deinit { buffers.forEach { $0.baseAddress!.deallocate() } }
 }
