@@ -213,7 +213,11 @@ struct KernelWriter {
         /// Per file: the depth index and the slot of the matrix it is written from.
         var sources: [(depth: Int, slot: Int)] = []
         var files: [Int32] = []
-        defer { files.forEach { close($0) } }
+        /// Per file: its O_DIRECT descriptor for .npy output, or −1.
+        var directFiles: [Int32] = []
+        defer { (files + directFiles).filter { $0 >= 0 }.forEach { close($0) } }
+        let header = NPYHeader.encoded(rows: plan.rows.count, columns: plan.columns)
+        let dataOffset = plan.format == .npy ? header.count : 0
         if let folder {
             for depth in plan.depths {
                 let directory = depthFolders ? folder + "/depth-\(depth)" : folder
@@ -226,30 +230,31 @@ struct KernelWriter {
                     let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
                     guard descriptor >= 0 else { throw OutputError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
                     files.append(descriptor)
+                    directFiles.append(plan.format == .npy ? DirectOutput.openDirect(path) : -1)
                     if plan.format == .npy {
-                        let header = NPYHeader.encoded(rows: plan.rows.count, columns: plan.columns)
                         try header.withUnsafeBytes { try FileDescriptorOutput.writeAll(descriptor, $0.baseAddress!, count: $0.count) }
                     }
                 }
             }
         }
-        let perBlock = kinds.count * plan.depths.count
-        let block = UnsafeMutablePointer<Double>.allocate(capacity: perBlock * blockRows * plan.columns)
-        defer { block.deallocate() }
+        // One buffer per computed matrix, each block placed at its file offset's page position
+        // so that .npy output goes to the device with O_DIRECT, straight from where it was computed.
+        let buffers = (0..<(kinds.count * plan.depths.count)).map { _ in OutputBlockBuffer(capacity: blockRows * plan.columns * 8) }
         var seconds = 0.0
         for start in stride(from: plan.rows.lowerBound, to: plan.rows.upperBound, by: blockRows) {
             let rows = start..<min(plan.rows.upperBound, start + blockRows)
             let size = rows.count * plan.columns
+            let fileOffset = dataOffset + (start - plan.rows.lowerBound) * plan.columns * 8
             let begin = DispatchTime.now().uptimeNanoseconds
             try recursion.compute(x1, x2, depths: plan.depths, kinds: plan.computedKinds, rows: rows) { depthIndex, kind in
-                block + (depthIndex * kinds.count + kinds.firstIndex { $0.kind == kind }!) * size
+                buffers[depthIndex * kinds.count + kinds.firstIndex { $0.kind == kind }!].start(forFileOffset: fileOffset)
             }
             seconds += Double(DispatchTime.now().uptimeNanoseconds - begin) * 1e-9
-            for (descriptor, source) in zip(files, sources) {
-                let matrix = UnsafePointer(block + (source.depth * kinds.count + source.slot) * size)
+            for (index, source) in sources.enumerated() {
+                let matrix = UnsafePointer(buffers[source.depth * kinds.count + source.slot].start(forFileOffset: fileOffset))
                 switch plan.format {
-                case .npy: try FileDescriptorOutput.writeAll(descriptor, matrix, count: size * 8)
-                case .csv: try MatrixFileFormat.writeCSV(matrix, rows: rows.count, columns: plan.columns, to: descriptor)
+                case .npy: try DirectOutput.write(files[index], direct: directFiles[index], matrix, count: size * 8, at: fileOffset)
+                case .csv: try MatrixFileFormat.writeCSV(matrix, rows: rows.count, columns: plan.columns, to: files[index])
                 }
             }
         }
