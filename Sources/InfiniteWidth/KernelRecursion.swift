@@ -51,29 +51,38 @@ public struct KernelRecursion: Sendable {
 
     /// Rows `rows` (all columns) of each kernel at every depth in `depths`: a
     /// rows.count × (X2 rows) matrix per kernel, bit-identical to those rows of the whole call.
-    public func kernels(_ x1: Matrix, _ x2: Matrix? = nil, depths: [Int], rows: Range<Int>) throws -> [NetworkKernels] {
+    ///
+    /// `kinds` limits the work and memory to the kernels a caller reads (a predictor needs one
+    /// or two of the four); the others are empty 0 × 0 matrices. In NTK parameterization the
+    /// head kernel is the NNGP kernel: asking for either computes one matrix that serves both.
+    public func kernels(_ x1: Matrix, _ x2: Matrix? = nil, depths: [Int], rows: Range<Int>,
+                        kinds requested: KernelKinds = .all) throws -> [NetworkKernels] {
         try validate(x1, x2, depths: depths, rows: rows)
+        precondition(!requested.isEmpty, "at least one kernel kind must be asked for")
         let readoutDepths = Array(Set(depths)).sorted()
         if architecture.convolution != nil {
             let byDepth = try convolutionalKernels(x1, x2, depths: readoutDepths, rows: rows)
             return depths.map { byDepth[$0]! }
         }
         let headIsNNGP = LayerRecursion(architecture, inputDimension: x1.columns).headIsNNGP
-        let kinds: KernelKinds = headIsNNGP ? [.nngp, .ntk, .body] : .all
+        var kinds = requested
+        if headIsNNGP && !kinds.isDisjoint(with: [.nngp, .head]) { kinds.subtract(.head); kinds.insert(.nngp) }
+        let ordered = KernelKinds.ordered.filter { kinds.contains($0.kind) }.map(\.kind)
         let width = x2?.rows ?? x1.rows
-        let perDepth = kinds.names.count
+        let perDepth = ordered.count
         let outputs = try Matrix.producing(perDepth * readoutDepths.count, rows: rows.count, columns: width) { pointers in
             try compute(x1, x2, depths: readoutDepths, kinds: kinds, rows: rows) { depthIndex, kind in
-                let slot = KernelKinds.ordered.filter { kinds.contains($0.kind) }.firstIndex { $0.kind == kind }!
-                return pointers[perDepth * depthIndex + slot]
+                pointers[perDepth * depthIndex + ordered.firstIndex(of: kind)!]
             }
         }
+        let empty = Matrix(rows: 0, columns: 0)
         let byDepth = Dictionary(uniqueKeysWithValues: readoutDepths.enumerated().map { k, depth in
-            let base = perDepth * k
-            // Slots in the order nngp, ntk, (head,) body.
-            return (depth, NetworkKernels(depth: depth, nngp: outputs[base], ntk: outputs[base + 1],
-                                          head: headIsNNGP ? outputs[base] : outputs[base + 2],
-                                          body: outputs[base + perDepth - 1]))
+            func matrix(_ kind: KernelKinds) -> Matrix {
+                let kind = kind == .head && headIsNNGP ? KernelKinds.nngp : kind
+                return ordered.firstIndex(of: kind).map { outputs[perDepth * k + $0] } ?? empty
+            }
+            return (depth, NetworkKernels(depth: depth, nngp: matrix(.nngp), ntk: matrix(.ntk),
+                                          head: matrix(.head), body: matrix(.body)))
         })
         return depths.map { byDepth[$0]! }
     }

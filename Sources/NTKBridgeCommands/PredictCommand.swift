@@ -72,7 +72,8 @@ struct PredictCommand: ParsableCommand {
     private func taskKernels(_ taskSet: TaskSet) throws -> TaskKernels {
         guard let kernelDirectory else {
             return try TaskKernels(tasks: taskSet, architecture: try options.architecture(),
-                                   quadrature: try options.network.quadratureRule())
+                                   quadrature: try options.network.quadratureRule(),
+                                   kinds: TaskKernels.kinds(for: GBMLMethod(rawValue: method)))
         }
         if options.givenDepth != nil || options.network.givenActivation != nil {
             throw ValidationError("--kernel-dir imports the kernels; --depth and --activation describe a network whose "

@@ -62,4 +62,30 @@ final class RowRangeTests: XCTestCase {
             XCTAssertEqual(error as? KernelInputError, .invalidRows(1..<3, count: 2))
         }
     }
+
+    /// `kinds` computes only the kernels asked for: each equals the whole call's bit for bit (head
+    /// served by the NNGP matrix in NTK parameterization, separately in standard), the others
+    /// are empty; standard parameterization keeps head and NNGP apart.
+    func testKernelSubsetsEqualTheWholeCallBits() throws {
+        var g = SeededGenerator(seed: 9)
+        let x = Matrix.randomNormal(rows: 90, columns: 3, using: &g)
+        for parameterization in [Parameterization.ntk, .standard(hiddenWidth: 64)] {
+            let recursion = KernelRecursion(try Architecture(depth: 3, activation: .relu, parameterization: parameterization))
+            let whole = try recursion.kernels(x)
+            let named: [(KernelKinds, KeyPath<NetworkKernels, Matrix>)] = [(.nngp, \.nngp), (.ntk, \.ntk), (.head, \.head), (.body, \.body)]
+            for kinds in [KernelKinds.ntk, [.ntk, .head], [.body, .head], .body, .nngp] {
+                let part = try recursion.kernels(x, depths: [3], rows: 0..<90, kinds: kinds)[0]
+                for (kind, path) in named {
+                    let servedByNNGP = parameterization == .ntk && (kind == .nngp && kinds.contains(.head)
+                                                                   || kind == .head && kinds.contains(.nngp))
+                    if kinds.contains(kind) || servedByNNGP {
+                        XCTAssertEqual(part[keyPath: path].elements.map(\.bitPattern), whole[keyPath: path].elements.map(\.bitPattern),
+                                       "\(kind) of \(kinds.names) (\(parameterization))")
+                    } else {
+                        XCTAssertTrue(part[keyPath: path].isEmpty, "\(kind) of \(kinds.names) should not be computed")
+                    }
+                }
+            }
+        }
+    }
 }
