@@ -45,6 +45,7 @@ try TrainingBenchmark.run()
 print()
 try MethodStepBenchmark.run()
 print()
-try ConvolutionalKernelBenchmark.run()
+// Without the global-average-pooling case (minutes on its own): `Benchmarks conv` runs it.
+try ConvolutionalKernelBenchmark.run(globalAveragePooling: false)
 print()
 try OmniglotBenchmark.run()
