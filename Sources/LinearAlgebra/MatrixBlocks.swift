@@ -75,16 +75,29 @@ extension Matrix {
         return result
     }
 
-    /// Replaces a square matrix by its symmetric part (A + Aᵀ)/2, in place.
+    /// Replaces a square matrix by its symmetric part (A + Aᵀ)/2, in place: 32×32 tiles of the
+    /// upper triangle with their mirrors, bands of tile rows in parallel (each band owns its tiles
+    /// and their mirrors, so no two workers touch the same entry).
     public mutating func symmetrize() {
         precondition(isSquare, "only a square matrix can be symmetrized")
         let n = rows
-        elements.withUnsafeMutableBufferPointer { a in
-            for i in 0..<n {
-                for j in (i + 1)..<n {
-                    let mean = 0.5 * (a[i &* n &+ j] + a[j &* n &+ i])
-                    a[i &* n &+ j] = mean
-                    a[j &* n &+ i] = mean
+        let tile = 32
+        elements.withUnsafeMutableBufferPointer { storage in
+            let a = SharedPointer(storage.baseAddress!)
+            ParallelLoop.forEachChunk(count: (n + tile - 1) / tile, cost: { Double(n - $0 * tile) }) { chunk in
+                for band in chunk {
+                    let i0 = band * tile
+                    for j0 in stride(from: i0, to: n, by: tile) {
+                        for i in i0..<min(i0 + tile, n) {
+                            let (first, end) = (max(j0, i + 1), min(j0 + tile, n))
+                            guard first < end else { continue }
+                            for j in first..<end {
+                                let mean = 0.5 * (a.base[i &* n &+ j] + a.base[j &* n &+ i])
+                                a.base[i &* n &+ j] = mean
+                                a.base[j &* n &+ i] = mean
+                            }
+                        }
+                    }
                 }
             }
         }

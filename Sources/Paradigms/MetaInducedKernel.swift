@@ -107,16 +107,66 @@ public enum MetaInducedKernel {
     }
 
     /// Φ for the training tasks, exactly symmetric (the mean of the assembly and its transpose).
-    /// The 2N products are small (one task's n or n' columns), so OpenBLAS runs them on one
-    /// thread: its threads would cost more in hand-offs than they save.
+    /// The 2N products are small (one task's n or n' columns), so they run on the workers of
+    /// `ParallelLoop`, a task per item, with OpenBLAS single-threaded inside each: M's block
+    /// columns and Φ's block rows are disjoint, so the workers never write the same entry. The
+    /// products are the same BLAS calls on the same operands as the one-task-at-a-time form
+    /// (`rightMultipliedByAdaptations`, `leftMultipliedByAdaptation`), so Φ is too.
     public static func matrix(ntk: Matrix, points: StackedPoints, adaptations: [TaskAdaptation]) -> Matrix {
-        var phi = BLASBackend.withThreadCount(1) {
-            let m = rightMultipliedByAdaptations(ntk: ntk, rows: points.trainingPoints, points: points, adaptations: adaptations)
-            return Matrix.stackingRows(adaptations.indices.map { i in
-                leftMultipliedByAdaptation(m, query: points.trainQuery[i], support: points.trainSupport[i],
-                                           adaptedQueryMap: adaptations[i].adaptedQueryMap)
-            })
-        }
+        let training = points.trainingPoints
+        let querySizes = points.trainQuery.map(\.count)
+        let starts = querySizes.reduce(into: [0]) { $0.append($0.last! + $1) }
+        let size = starts.last!
+        let n = ntk.columns
+        let trainQuery = points.trainQuery, trainSupport = points.trainSupport
+        // M = Θ(𝒳̄, 𝒳̄)·𝒜ᵀ: block column j is Θ(𝒳̄, X_j) − Θ(𝒳̄, X'_j)·B_jᵀ.
+        let m = Matrix.producing(1, rows: training.count, columns: size) { pointers in
+            let target = SharedPointer(pointers[0])
+            BLASBackend.withThreadCount(1) {
+                ParallelLoop.forEachChunk(count: adaptations.count) { tasks in
+                    ntk.withUnsafeBufferPointer { theta in
+                        for j in tasks {
+                            let (query, support, column) = (trainQuery[j], trainSupport[j], starts[j])
+                            for r in 0..<training.count {
+                                (target.base + r * size + column).update(from: theta.baseAddress! + (training.lowerBound + r) * n
+                                                                         + query.lowerBound, count: query.count)
+                            }
+                            adaptations[j].adaptedQueryMap.withUnsafeBufferPointer { b in
+                                gemm(MatrixView(base: theta.baseAddress! + training.lowerBound * n + support.lowerBound,
+                                                rows: training.count, columns: support.count, leadingDimension: n),
+                                     MatrixView(base: b.baseAddress!, rows: query.count, columns: support.count), transposeB: true,
+                                     into: MutableMatrixView(base: target.base + column, rows: training.count, columns: query.count,
+                                                             leadingDimension: size),
+                                     alpha: -1, beta: 1)
+                            }
+                        }
+                    }
+                }
+            }
+        }[0]
+        // Block row i of Φ: M(X_i, ·) − B_i·M(X'_i, ·) (M's rows are the stacked training points).
+        var phi = Matrix.producing(1, rows: size, columns: size) { pointers in
+            let target = SharedPointer(pointers[0])
+            BLASBackend.withThreadCount(1) {
+                ParallelLoop.forEachChunk(count: adaptations.count) { tasks in
+                    m.withUnsafeBufferPointer { mp in
+                        for i in tasks {
+                            let (query, support, row) = (trainQuery[i], trainSupport[i], starts[i])
+                            let rowsOut = target.base + row * size
+                            rowsOut.update(from: mp.baseAddress! + (query.lowerBound - training.lowerBound) * size,
+                                           count: query.count * size)
+                            adaptations[i].adaptedQueryMap.withUnsafeBufferPointer { b in
+                                gemm(MatrixView(base: b.baseAddress!, rows: query.count, columns: support.count),
+                                     MatrixView(base: mp.baseAddress! + (support.lowerBound - training.lowerBound) * size,
+                                                rows: support.count, columns: size),
+                                     into: MutableMatrixView(base: rowsOut, rows: query.count, columns: size),
+                                     alpha: -1, beta: 1)
+                            }
+                        }
+                    }
+                }
+            }
+        }[0]
         phi.symmetrize()
         return phi
     }
