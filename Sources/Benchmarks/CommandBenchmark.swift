@@ -82,8 +82,6 @@ enum CommandBenchmark {
         let tasks = folder + "/p.npz"
         _ = try run(["tasks", "--family", "teacher", "--dim", "16", "--train-tasks", "200", "--test-tasks", "20",
                      "--support", "10", "--query", "10", "--seed", "1", "--out", tasks])
-        _ = try run(["tasks", "--family", "teacher", "--dim", "16", "--train-tasks", "200", "--test-tasks", "20",
-                     "--support", "10", "--query", "10", "--seed", "1", "--out", folder + "/p.json"])
         print("predict end to end: N = 200 teacher tasks, n = n' = 10, 20 test tasks, d = 16, ReLU depth 5 "
               + "(4 400 points; target < 500 ms on 2 free cores; \(loadAverage()))")
         var g = SeededGenerator(seed: 6)
@@ -101,8 +99,9 @@ enum CommandBenchmark {
             print("  reference: kernel command, \(label), no output".padding(toLength: 64, withPad: " ", startingAt: 0)
                   + "\(milliseconds(kernel.seconds))   compute \(milliseconds(kernelSeconds(kernel.output)))")
         }
+        // The .npz task file (the JSON reader has its own line in the input/output section).
         for method in ["mtl", "anil", "maml"] {
-            for file in [tasks, folder + "/p.json"] {
+            for file in [tasks] {
                 let r = try best { try run(["predict", "--tasks", file, "--method", method, "--depth", "5", "--activation", "relu",
                                             "--inner", "continuous", "--inner-rate", "1", "--inner-steps", "0.1",
                                             "--out", folder + "/pred-\(method).csv"]) }

@@ -8,7 +8,8 @@ AllocatorTuning.keepFreedMemoryForReuse()
 // `Benchmarks conv` runs the convolutional kernels alone (`conv-flatten`: without the long GAP case);
 // `Benchmarks omniglot` runs only the Omniglot task-generation benchmark; `Benchmarks activations`
 // only the activation benchmarks (tanh against ReLU, the per-activation table); `Benchmarks io`
-// only the readers and writers; `Benchmarks steps` only the per-method outer-step comparison.
+// only the readers and writers; `Benchmarks steps` only the per-method outer-step comparison;
+// `Benchmarks scale` the kernel, end-to-end, out-of-core and predictor figures of the scale issue.
 if let section = CommandLine.arguments.dropFirst().first {
     if section.hasPrefix("conv") {
         try ConvolutionalKernelBenchmark.run(globalAveragePooling: section == "conv")
@@ -23,6 +24,14 @@ if let section = CommandLine.arguments.dropFirst().first {
         try IOBenchmark.run(folder: scratch)
     } else if section == "steps" {
         try MethodStepBenchmark.run()
+    } else if section == "scale" {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ntkbridge-bench-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try KernelBenchmark.run()
+        try CommandBenchmark.runAll(folder: scratch)
+        try CommandBenchmark.predict(folder: scratch)
+        try PredictorBenchmark.run()
     }
     exit(0)
 }
