@@ -107,61 +107,57 @@ public enum MetaInducedKernel {
     }
 
     /// Φ for the training tasks, exactly symmetric (the mean of the assembly and its transpose).
-    /// The 2N products are small (one task's n or n' columns), so they run on the workers of
-    /// `ParallelLoop`, a task per item, with OpenBLAS single-threaded inside each: M's block
-    /// columns and Φ's block rows are disjoint, so the workers never write the same entry. The
-    /// products are the same BLAS calls on the same operands as the one-task-at-a-time form
-    /// (`rightMultipliedByAdaptations`, `leftMultipliedByAdaptation`), so Φ is too.
+    ///
+    /// Assembled by block rows on the workers of `ParallelLoop` (OpenBLAS single-threaded inside
+    /// each), without the P × N·n product Θ·𝒜ᵀ: for a chunk of training tasks, the rows
+    /// L = A_i·Θ(X̄_i, 𝒳̄) = Θ(X_i, 𝒳̄) − B_i·Θ(X'_i, 𝒳̄) go to a per-worker buffer of a few MB, and
+    /// then block column j of those rows of Φ is L(·, X_j) − L(·, X'_j)·B_jᵀ. The workers write
+    /// disjoint rows of Φ; nothing of the size of Θ is allocated beside it (fresh pages cost as
+    /// much as the arithmetic here).
     public static func matrix(ntk: Matrix, points: StackedPoints, adaptations: [TaskAdaptation]) -> Matrix {
         let training = points.trainingPoints
         let querySizes = points.trainQuery.map(\.count)
         let starts = querySizes.reduce(into: [0]) { $0.append($0.last! + $1) }
         let size = starts.last!
-        let n = ntk.columns
+        let (n, width) = (ntk.columns, training.count)
         let trainQuery = points.trainQuery, trainSupport = points.trainSupport
-        // M = Θ(𝒳̄, 𝒳̄)·𝒜ᵀ: block column j is Θ(𝒳̄, X_j) − Θ(𝒳̄, X'_j)·B_jᵀ.
-        let m = Matrix.producing(1, rows: training.count, columns: size) { pointers in
-            let target = SharedPointer(pointers[0])
-            BLASBackend.withThreadCount(1) {
-                ParallelLoop.forEachChunk(count: adaptations.count) { tasks in
-                    ntk.withUnsafeBufferPointer { theta in
-                        for j in tasks {
-                            let (query, support, column) = (trainQuery[j], trainSupport[j], starts[j])
-                            for r in 0..<training.count {
-                                (target.base + r * size + column).update(from: theta.baseAddress! + (training.lowerBound + r) * n
-                                                                         + query.lowerBound, count: query.count)
-                            }
-                            adaptations[j].adaptedQueryMap.withUnsafeBufferPointer { b in
-                                gemm(MatrixView(base: theta.baseAddress! + training.lowerBound * n + support.lowerBound,
-                                                rows: training.count, columns: support.count, leadingDimension: n),
-                                     MatrixView(base: b.baseAddress!, rows: query.count, columns: support.count), transposeB: true,
-                                     into: MutableMatrixView(base: target.base + column, rows: training.count, columns: query.count,
-                                                             leadingDimension: size),
-                                     alpha: -1, beta: 1)
-                            }
-                        }
-                    }
-                }
-            }
-        }[0]
-        // Block row i of Φ: M(X_i, ·) − B_i·M(X'_i, ·) (M's rows are the stacked training points).
         var phi = Matrix.producing(1, rows: size, columns: size) { pointers in
             let target = SharedPointer(pointers[0])
             BLASBackend.withThreadCount(1) {
                 ParallelLoop.forEachChunk(count: adaptations.count) { tasks in
-                    m.withUnsafeBufferPointer { mp in
+                    let chunkRows = starts[tasks.upperBound] - starts[tasks.lowerBound]
+                    let l = UnsafeMutablePointer<Double>.allocate(capacity: chunkRows * width)
+                    defer { l.deallocate() }
+                    ntk.withUnsafeBufferPointer { theta in
+                        let thetaTraining = theta.baseAddress! + training.lowerBound
                         for i in tasks {
-                            let (query, support, row) = (trainQuery[i], trainSupport[i], starts[i])
-                            let rowsOut = target.base + row * size
-                            rowsOut.update(from: mp.baseAddress! + (query.lowerBound - training.lowerBound) * size,
-                                           count: query.count * size)
+                            let rows = l + (starts[i] - starts[tasks.lowerBound]) * width
+                            for (r, point) in trainQuery[i].enumerated() {
+                                (rows + r * width).update(from: thetaTraining + point * n, count: width)
+                            }
                             adaptations[i].adaptedQueryMap.withUnsafeBufferPointer { b in
-                                gemm(MatrixView(base: b.baseAddress!, rows: query.count, columns: support.count),
-                                     MatrixView(base: mp.baseAddress! + (support.lowerBound - training.lowerBound) * size,
-                                                rows: support.count, columns: size),
-                                     into: MutableMatrixView(base: rowsOut, rows: query.count, columns: size),
+                                gemm(MatrixView(base: b.baseAddress!, rows: querySizes[i], columns: trainSupport[i].count),
+                                     MatrixView(base: thetaTraining + trainSupport[i].lowerBound * n,
+                                                rows: trainSupport[i].count, columns: width, leadingDimension: n),
+                                     into: MutableMatrixView(base: rows, rows: querySizes[i], columns: width),
                                      alpha: -1, beta: 1)
                             }
+                        }
+                    }
+                    let out = target.base + starts[tasks.lowerBound] * size
+                    for (j, adaptation) in adaptations.enumerated() {
+                        let (query, support, column) = (trainQuery[j], trainSupport[j], starts[j])
+                        for r in 0..<chunkRows {
+                            (out + r * size + column).update(from: l + r * width + query.lowerBound - training.lowerBound,
+                                                             count: query.count)
+                        }
+                        adaptation.adaptedQueryMap.withUnsafeBufferPointer { b in
+                            gemm(MatrixView(base: l + support.lowerBound - training.lowerBound, rows: chunkRows,
+                                            columns: support.count, leadingDimension: width),
+                                 MatrixView(base: b.baseAddress!, rows: query.count, columns: support.count), transposeB: true,
+                                 into: MutableMatrixView(base: out + column, rows: chunkRows, columns: query.count,
+                                                         leadingDimension: size),
+                                 alpha: -1, beta: 1)
                         }
                     }
                 }
