@@ -9,7 +9,7 @@ enum CommandBenchmark {
     }
 
     /// Runs ntkbridge with `arguments` (stdout to a file); returns wall seconds, the child's peak
-    /// RSS (bytes, from wait4) and its stdout.
+    /// RSS (bytes) and its stdout.
     static func run(_ arguments: [String]) throws -> (seconds: Double, peakBytes: Int, output: String) {
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("ntkbridge-bench-out-\(getpid())").path
         defer { unlink(outputPath) }
@@ -24,13 +24,28 @@ enum CommandBenchmark {
         guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else {
             throw FileOutputError(reason: "cannot start \(executable)")
         }
+        // The child's own peak: VmHWM of its /proc status, polled while it runs (a high-water
+        // mark, so a late read holds it). wait4's ru_maxrss cannot be used: posix_spawn shares
+        // this process's memory until the exec, and Linux folds that memory's peak into the
+        // child's maximum.
         var status: Int32 = 0
-        var usage = rusage()
-        _ = wait4(pid, &status, 0, &usage)
+        var peak = 0
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            peak = max(peak, highWaterMark(of: pid))
+            usleep(2_000)
+        }
         let seconds = Timing.now() - start
         guard status == 0 else { throw FileOutputError(reason: "ntkbridge \(arguments.joined(separator: " ")) failed") }
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        return (seconds, usage.ru_maxrss * 1024, output)
+        return (seconds, peak, output)
+    }
+
+    /// VmHWM of a running process, bytes (0 if unreadable).
+    static func highWaterMark(of pid: pid_t) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kilobytes * 1024
     }
 
     static func kernelSeconds(_ output: String) -> Double {
