@@ -139,6 +139,52 @@ public struct KernelRecursion: Sendable {
         }
     }
 
+    /// The whole symmetric kernels of `x` (as `compute(x, nil, …, rows: 0..<n)`, bit for bit) in
+    /// bands of `bandRows` rows from the top: each band's rows are computed from the diagonal on
+    /// (both cores), then filled left of the diagonal from the rows above, and handed to
+    /// `bandFinished` complete, so the caller can write a band while the next one is computed.
+    /// Only for fully connected architectures whose row blocks are bit-identical
+    /// (`supportsBands`). Throws after the last band if a kernel overflowed.
+    public func computeInBands(_ x: Matrix, depths: [Int], kinds: KernelKinds, bandRows: Int,
+                               storage: (Int, KernelKinds) throws -> UnsafeMutablePointer<Double>,
+                               bandFinished: (Range<Int>) throws -> Void) throws {
+        precondition(supportsBands, "bands need a fully connected architecture with bit-identical row blocks")
+        precondition(bandRows > 0 && bandRows % RowRecursion.rowsPerProduct == 0, "bands are whole product blocks")
+        try validate(x, nil, depths: depths, rows: 0..<x.rows)
+        precondition(depths == Array(Set(depths)).sorted(), "depths must be sorted and distinct")
+        let geometry = InputGeometry(x1: x, x2: nil)
+        let layers = LayerRecursion(architecture, inputDimension: x.columns)
+        let diagonal = DiagonalRecursion(squaredNorms: geometry.squaredNorms1, depth: depths.last!, layers: layers, dual: dual)
+        let n = geometry.count1
+        var bases: [[UnsafeMutablePointer<Double>?]] = []
+        for k in depths.indices {
+            bases.append(try KernelKinds.ordered.map { kinds.contains($0.kind) ? try storage(k, $0.kind) : nil })
+        }
+        let destination = KernelDestination(bases: bases, firstRow: 0, rowStride: n, firstColumn: 0, columnStride: 1)
+        let pointers = bases.joined().compactMap { $0 }.map { SharedPointer($0) }
+        var overflowDepth = [Int](repeating: 0, count: n)
+        try overflowDepth.withUnsafeMutableBufferPointer { overflow in
+            let recursion = RowRecursion(geometry: geometry, layers: layers, dual: dual, diagonal1: diagonal, diagonal2: diagonal,
+                                         readoutDepths: depths, deepest: depths.last!, overflow: .init(overflow.baseAddress!))
+            for start in stride(from: 0, to: n, by: bandRows) {
+                let band = start..<min(n, start + bandRows)
+                BLASBackend.withThreadCount(1) {
+                    RowPlan(recursion: recursion, rows: band).run(into: destination, fillLeftOfRows: false)
+                }
+                Matrix.mirrorUpperTriangle(pointers, size: n, rows: band)
+                try bandFinished(band)
+            }
+        }
+        if let depth = overflowDepth.filter({ $0 > 0 }).min() {
+            throw KernelInputError.nonFiniteKernel(
+                depth: depth, hint: "reduce --w-std, --b-std or the input scale, or the depth")
+        }
+    }
+
+    /// Whether `computeInBands` applies: a fully connected architecture whose row blocks are
+    /// bit-identical to the whole matrix.
+    public var supportsBands: Bool { architecture.convolution == nil && rowBlocksAreBitIdentical }
+
     /// Rows `rows` of the convolutional kernels (`ConvolutionalKernels`) at the sorted, distinct
     /// `depths`. The engine computes whole matrices; a row range is cut from the whole symmetric
     /// matrix (so that its diagonal stays exact), or computed directly for a cross kernel.
@@ -183,7 +229,9 @@ struct RowPlan {
     let recursion: RowRecursion
     let rows: Range<Int>
 
-    func run(into destination: KernelDestination) {
+    /// Runs the plan; `fillLeftOfRows: false` leaves a symmetric call's entries left of the
+    /// diagonal in the requested rows unwritten (the caller mirrors them).
+    func run(into destination: KernelDestination, fillLeftOfRows: Bool = true) {
         let geometry = recursion.geometry
         let (n1, n2) = (geometry.count1, geometry.count2)
         let perBlock = RowRecursion.rowsPerProduct
@@ -198,7 +246,7 @@ struct RowPlan {
                 recursion.run(block: block, rows: blockRows, segments: own, into: destination)
             }
         }
-        guard symmetric, rows != 0..<n1 else { return }
+        guard symmetric, rows != 0..<n1, fillLeftOfRows else { return }
         // Inside the requested rows: (i, j), rows.lowerBound ≤ j < i, from row j's computation.
         let lane = RowRecursion.lane
         let copy = SharedDestination(destination)

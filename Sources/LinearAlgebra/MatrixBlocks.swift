@@ -110,6 +110,26 @@ extension Matrix {
         elements.withUnsafeMutableBufferPointer { Matrix.mirrorUpperTriangle($0.baseAddress!, size: n) }
     }
 
+    /// For rows `rows` of each row-major n × n matrix in `matrices`: copies (j, i) onto (i, j) for
+    /// every j < i, from the rows above (which must be complete), in 32×32 tiles, groups of 32
+    /// rows in parallel. Mirroring the bands of a matrix from the top is the whole mirror.
+    public static func mirrorUpperTriangle(_ matrices: [SharedPointer<Double>], size n: Int, rows: Range<Int>) {
+        let tile = 32
+        let groups = (rows.count + tile - 1) / tile
+        ParallelLoop.forEachChunk(count: groups, cost: { Double(rows.lowerBound + $0 * tile) + 1 }) { chunk in
+            for a in matrices {
+                for group in chunk {
+                    let i0 = rows.lowerBound + group * tile, i1 = min(i0 + tile, rows.upperBound)
+                    for j0 in stride(from: 0, to: i1 - 1, by: tile) {
+                        for i in i0..<i1 {
+                            for j in j0..<min(j0 + tile, i) { a.base[i &* n &+ j] = a.base[j &* n &+ i] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Copies the upper triangle of the row-major n × n matrix at `storage` onto its lower one, in
     /// 32×32 tiles, bands of tile rows in parallel (each band writes only its own columns of the
     /// lower triangle).
