@@ -10,7 +10,7 @@ MPI_PACKAGES := libopenmpi-dev libscalapack-openmpi-dev openmpi-bin
 MPI_BIN      := MPI/.build/$(CONFIG)
 QUICK        ?=
 
-.PHONY: all deps mpi-deps install-packages toolchain build test bench reproduce fuzz clean mpi mpi-test bench-mpi
+.PHONY: all deps mpi-deps install-packages toolchain build test bench bench-reference bench-reference-deps reproduce fuzz clean mpi mpi-test bench-mpi
 
 all: build
 
@@ -65,11 +65,29 @@ mpi-test: mpi
 bench-mpi: mpi
 	NTKBRIDGE="$(BIN)/ntkbridge" NTKBRIDGE_MPI="$(MPI_BIN)/ntkbridge-mpi" Experiments/cluster/bench-mpi.sh
 
-## Benchmarks, each beside a reference measured in the same run.
+## Benchmarks, each beside a reference measured in the same run; then, when Neural Tangents is
+## installed, the same-run comparison with it (bench-reference).
 bench: deps toolchain
 	$(SWIFT) build -c $(CONFIG) --product Benchmarks
 	$(SWIFT) build -c $(CONFIG) --product ntkbridge
 	$(BIN)/Benchmarks
+	@$(MAKE) --no-print-directory bench-reference
+
+## Neural Tangents against ntkbridge in the same run (Benchmarks/reference/nt_reference.py: FC
+## kernel n = 4000 compute and end to end, flatten CNTK). Optional: skipped with a message when
+## `import neural_tangents` fails; never part of build or test.
+bench-reference: toolchain
+	@if python3 -c 'import neural_tangents' >/dev/null 2>&1; then \
+	  $(SWIFT) build -c $(CONFIG) --product ntkbridge && \
+	  python3 Benchmarks/reference/nt_reference.py --ntkbridge $(BIN)/ntkbridge; \
+	else \
+	  echo "make bench: Neural Tangents comparison skipped (python3 -c 'import neural_tangents' fails; make bench-reference-deps installs it)"; \
+	fi
+
+## The pinned Python packages of bench-reference (pip, into the python3 on PATH).
+NT_PIP_PACKAGES := neural-tangents==0.6.5 jax==0.4.26 jaxlib==0.4.26 tf2jax==0.3.6
+bench-reference-deps:
+	python3 -m pip install $(NT_PIP_PACKAGES)
 
 ## The experiments of Experiments/ on built-in defaults (QUICK=1: a smaller, faster version).
 reproduce: build

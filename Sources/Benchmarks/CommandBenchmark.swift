@@ -9,7 +9,7 @@ enum CommandBenchmark {
     }
 
     /// Runs ntkbridge with `arguments` (stdout to a file); returns wall seconds, the child's peak
-    /// RSS (bytes, from wait4) and its stdout.
+    /// RSS (bytes) and its stdout.
     static func run(_ arguments: [String]) throws -> (seconds: Double, peakBytes: Int, output: String) {
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("ntkbridge-bench-out-\(getpid())").path
         defer { unlink(outputPath) }
@@ -24,13 +24,28 @@ enum CommandBenchmark {
         guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else {
             throw FileOutputError(reason: "cannot start \(executable)")
         }
+        // The child's own peak: VmHWM of its /proc status, polled while it runs (a high-water
+        // mark, so a late read holds it). wait4's ru_maxrss cannot be used: posix_spawn shares
+        // this process's memory until the exec, and Linux folds that memory's peak into the
+        // child's maximum.
         var status: Int32 = 0
-        var usage = rusage()
-        _ = wait4(pid, &status, 0, &usage)
+        var peak = 0
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            peak = max(peak, highWaterMark(of: pid))
+            usleep(2_000)
+        }
         let seconds = Timing.now() - start
         guard status == 0 else { throw FileOutputError(reason: "ntkbridge \(arguments.joined(separator: " ")) failed") }
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        return (seconds, usage.ru_maxrss * 1024, output)
+        return (seconds, peak, output)
+    }
+
+    /// VmHWM of a running process, bytes (0 if unreadable).
+    static func highWaterMark(of pid: pid_t) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kilobytes * 1024
     }
 
     static func kernelSeconds(_ output: String) -> Double {
@@ -51,7 +66,7 @@ enum CommandBenchmark {
             try text.withUnsafeBytes { try FileDescriptorOutput.writeAll(d, $0.baseAddress!, count: $0.count) }
         }
         let common = ["kernel", "--depth", "5", "--activation", "relu", "--timing"]
-        print("end to end: ntkbridge kernel, ReLU depth 5, n = 4000, d = 100, CSV in, four .npy out (128 MB each)")
+        print("end to end: ntkbridge kernel, ReLU depth 5, n = 4000, d = 100, CSV in, four .npy out (128 MB each; \(loadAverage()))")
         let e2e = try best { try run(common + ["--x1", folder + "/e2e.csv", "--format", "npy", "--out", folder + "/k"]) }
         print("  wall time \(milliseconds(e2e.seconds))   of which kernel compute \(milliseconds(kernelSeconds(e2e.output)))"
               + "   peak RSS \(e2e.peakBytes >> 20) MiB")
@@ -66,37 +81,47 @@ enum CommandBenchmark {
         let ooc = try run(common + ["--x1", folder + "/big.npy", "--kernels", "ntk", "--format", "npy",
                                     "--memory-limit", "128MiB", "--out", folder + "/ooc"])
         let inMemory = try run(common + ["--x1", folder + "/big.npy", "--kernels", "ntk", "--format", "npy", "--out", folder + "/inm"])
-        print("out of core: n = 8000, --kernels ntk (512 MB of output)")
+        print("out of core: n = 8000, --kernels ntk (512 MB of output; \(loadAverage()))")
         print("  --memory-limit 128MiB  wall \(milliseconds(ooc.seconds))  compute \(milliseconds(kernelSeconds(ooc.output)))"
               + "  peak RSS \(ooc.peakBytes >> 20) MiB  (\(String(format: "%.0f", 512e6 / ooc.seconds / 1e6)) MB/s of output)")
         print("  in memory              wall \(milliseconds(inMemory.seconds))  compute \(milliseconds(kernelSeconds(inMemory.output)))"
               + "  peak RSS \(inMemory.peakBytes >> 20) MiB")
     }
 
+    /// `predict` end to end on the issue's size (N = 200, n = n' = 10, 20 test tasks, d = 16, depth 5:
+    /// 4 400 points), beside references from the same run: OpenBLAS dgemm of the kernel's Gram
+    /// size (4400×16 by 16×4400), the kernel command alone on the 4 400 points, and the previous
+    /// implementation (all four kernels computed whatever the method).
     static func predict(folder: String) throws {
         guard FileManager.default.isExecutableFile(atPath: executable) else { return }
         let tasks = folder + "/p.npz"
         _ = try run(["tasks", "--family", "teacher", "--dim", "16", "--train-tasks", "200", "--test-tasks", "20",
                      "--support", "10", "--query", "10", "--seed", "1", "--out", tasks])
-        _ = try run(["tasks", "--family", "teacher", "--dim", "16", "--train-tasks", "200", "--test-tasks", "20",
-                     "--support", "10", "--query", "10", "--seed", "1", "--out", folder + "/p.json"])
-        print("predict end to end: N = 200 teacher tasks, n = n' = 10, 20 test tasks, d = 16, ReLU depth 5")
+        print("predict end to end: N = 200 teacher tasks, n = n' = 10, 20 test tasks, d = 16, ReLU depth 5 "
+              + "(4 400 points; target < 500 ms on 2 free cores; \(loadAverage()))")
         var g = SeededGenerator(seed: 6)
         let points = Matrix.randomNormal(rows: 4400, columns: 16, using: &g)
+        let gemm = Timing.best { _ = Matrix.product(points, points, transposeB: true) }
+        print("  reference: OpenBLAS dgemm 4400×16 by 16×4400                  \(milliseconds(gemm))")
         try IOBenchmark.writeFile(folder + "/p-points.npy") { d in
             let header = NPYHeader.encoded(rows: points.rows, columns: points.columns)
             try header.withUnsafeBytes { try FileDescriptorOutput.writeAll(d, $0.baseAddress!, count: $0.count) }
             try points.withUnsafeBufferPointer { try FileDescriptorOutput.writeAll(d, $0.baseAddress!, count: $0.count * 8) }
         }
-        let kernel = try best { try run(["kernel", "--x1", folder + "/p-points.npy", "--depth", "5", "--activation", "relu", "--timing"]) }
-        print("  reference: kernel command on the 4400 points, no output    \(milliseconds(kernel.seconds))")
+        let common = ["kernel", "--x1", folder + "/p-points.npy", "--depth", "5", "--activation", "relu", "--timing"]
+        for (kinds, label) in [("ntk", "Θ alone (MAML)"), ("ntk,head", "Θ and K (ANIL)"), ("nngp,ntk,head,body", "all four (before)")] {
+            let kernel = try best { try run(common + ["--kernels", kinds]) }
+            print("  reference: kernel command, \(label), no output".padding(toLength: 64, withPad: " ", startingAt: 0)
+                  + "\(milliseconds(kernel.seconds))   compute \(milliseconds(kernelSeconds(kernel.output)))")
+        }
+        // The .npz task file (the JSON reader has its own line in the input/output section).
         for method in ["mtl", "anil", "maml"] {
-            for file in [tasks, folder + "/p.json"] {
+            for file in [tasks] {
                 let r = try best { try run(["predict", "--tasks", file, "--method", method, "--depth", "5", "--activation", "relu",
                                             "--inner", "continuous", "--inner-rate", "1", "--inner-steps", "0.1",
                                             "--out", folder + "/pred-\(method).csv"]) }
-                print("  predict --method \(method) (\(URL(fileURLWithPath: file).pathExtension))".padding(toLength: 40, withPad: " ", startingAt: 0)
-                      + "\(milliseconds(r.seconds))  peak RSS \(r.peakBytes >> 20) MiB")
+                print("  predict --method \(method) (\(URL(fileURLWithPath: file).pathExtension))".padding(toLength: 64, withPad: " ", startingAt: 0)
+                      + "\(milliseconds(r.seconds))   peak RSS \(r.peakBytes >> 20) MiB")
             }
         }
     }

@@ -12,7 +12,7 @@ enum KernelBenchmark {
         let kernel = try Timing.best { _ = try recursion.kernels(x) }
         let entries = Double(n) * Double(n + 1) / 2 * Double(depth)
         let target = 3 * (gemm + Double(depth) * 2e-9 * Double(n) * Double(n) / 2)
-        print("kernel: ReLU, depth \(depth), n = \(n), d = \(d) (NNGP, NTK, head and body)")
+        print("kernel: ReLU, depth \(depth), n = \(n), d = \(d) (NNGP, NTK, head and body; \(loadAverage()))")
         print("  OpenBLAS dgemm X·Xᵀ (\(n)×\(d) by \(d)×\(n))  \(milliseconds(gemm))")
         print("  kernel, all depths' layers                \(milliseconds(kernel))   ratio to dgemm \(String(format: "%.2f", kernel / gemm))")
         print("  per entry of the upper triangle per layer  \(String(format: "%8.2f ns", kernel / entries * 1e9))")

@@ -45,3 +45,9 @@ extension Timing {
 
 /// Formats seconds for a report line.
 func milliseconds(_ seconds: Double) -> String { String(format: "%8.1f ms", seconds * 1e3) }
+
+/// The 1-minute load average, for the header of a figure measured on a shared machine.
+func loadAverage() -> String {
+    var loads = [Double](repeating: 0, count: 1)
+    return getloadavg(&loads, 1) == 1 ? String(format: "load average %.1f", loads[0]) : "load average unknown"
+}

@@ -9,7 +9,8 @@ AllocatorTuning.keepFreedMemoryForReuse()
 // `Benchmarks omniglot` runs only the Omniglot task-generation benchmark; `Benchmarks activations`
 // only the activation benchmarks (tanh against ReLU, the per-activation table); `Benchmarks io`
 // only the readers and writers; `Benchmarks steps` only the per-method outer-step comparison;
-// `Benchmarks conv-steps` only the conv-against-dense outer steps.
+// `Benchmarks conv-steps` only the conv-against-dense outer steps; `Benchmarks scale` the kernel,
+// end-to-end, out-of-core and predictor figures of the scale issue.
 if let section = CommandLine.arguments.dropFirst().first {
     if section == "conv-steps" {
         try ConvolutionalTrainingBenchmark.run()
@@ -26,6 +27,14 @@ if let section = CommandLine.arguments.dropFirst().first {
         try IOBenchmark.run(folder: scratch)
     } else if section == "steps" {
         try MethodStepBenchmark.run()
+    } else if section == "scale" {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ntkbridge-bench-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try KernelBenchmark.run()
+        try CommandBenchmark.runAll(folder: scratch)
+        try CommandBenchmark.predict(folder: scratch)
+        try PredictorBenchmark.run()
     }
     exit(0)
 }
@@ -50,6 +59,7 @@ try MethodStepBenchmark.run()
 print()
 try ConvolutionalTrainingBenchmark.run()
 print()
-try ConvolutionalKernelBenchmark.run()
+// Without the global-average-pooling case (minutes on its own): `Benchmarks conv` runs it.
+try ConvolutionalKernelBenchmark.run(globalAveragePooling: false)
 print()
 try OmniglotBenchmark.run()

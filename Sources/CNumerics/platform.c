@@ -43,3 +43,20 @@ void ntkb_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold) {
     (void)trim_threshold;
 #endif
 }
+
+#if defined(__linux__)
+#include <stdint.h>
+#include <sys/mman.h>
+#endif
+
+void ntkb_advise_huge_pages(void *p, size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    uintptr_t first = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+    uintptr_t last = ((uintptr_t)p + bytes) & ~(huge - 1);
+    if (last > first) (void)madvise((void *)first, (size_t)(last - first), MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}

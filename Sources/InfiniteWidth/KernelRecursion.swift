@@ -51,29 +51,38 @@ public struct KernelRecursion: Sendable {
 
     /// Rows `rows` (all columns) of each kernel at every depth in `depths`: a
     /// rows.count × (X2 rows) matrix per kernel, bit-identical to those rows of the whole call.
-    public func kernels(_ x1: Matrix, _ x2: Matrix? = nil, depths: [Int], rows: Range<Int>) throws -> [NetworkKernels] {
+    ///
+    /// `kinds` limits the work and memory to the kernels a caller reads (a predictor needs one
+    /// or two of the four); the others are empty 0 × 0 matrices. In NTK parameterization the
+    /// head kernel is the NNGP kernel: asking for either computes one matrix that serves both.
+    public func kernels(_ x1: Matrix, _ x2: Matrix? = nil, depths: [Int], rows: Range<Int>,
+                        kinds requested: KernelKinds = .all) throws -> [NetworkKernels] {
         try validate(x1, x2, depths: depths, rows: rows)
+        precondition(!requested.isEmpty, "at least one kernel kind must be asked for")
         let readoutDepths = Array(Set(depths)).sorted()
         if architecture.convolution != nil {
             let byDepth = try convolutionalKernels(x1, x2, depths: readoutDepths, rows: rows)
             return depths.map { byDepth[$0]! }
         }
         let headIsNNGP = LayerRecursion(architecture, inputDimension: x1.columns).headIsNNGP
-        let kinds: KernelKinds = headIsNNGP ? [.nngp, .ntk, .body] : .all
+        var kinds = requested
+        if headIsNNGP && !kinds.isDisjoint(with: [.nngp, .head]) { kinds.subtract(.head); kinds.insert(.nngp) }
+        let ordered = KernelKinds.ordered.filter { kinds.contains($0.kind) }.map(\.kind)
         let width = x2?.rows ?? x1.rows
-        let perDepth = kinds.names.count
+        let perDepth = ordered.count
         let outputs = try Matrix.producing(perDepth * readoutDepths.count, rows: rows.count, columns: width) { pointers in
             try compute(x1, x2, depths: readoutDepths, kinds: kinds, rows: rows) { depthIndex, kind in
-                let slot = KernelKinds.ordered.filter { kinds.contains($0.kind) }.firstIndex { $0.kind == kind }!
-                return pointers[perDepth * depthIndex + slot]
+                pointers[perDepth * depthIndex + ordered.firstIndex(of: kind)!]
             }
         }
+        let empty = Matrix(rows: 0, columns: 0)
         let byDepth = Dictionary(uniqueKeysWithValues: readoutDepths.enumerated().map { k, depth in
-            let base = perDepth * k
-            // Slots in the order nngp, ntk, (head,) body.
-            return (depth, NetworkKernels(depth: depth, nngp: outputs[base], ntk: outputs[base + 1],
-                                          head: headIsNNGP ? outputs[base] : outputs[base + 2],
-                                          body: outputs[base + perDepth - 1]))
+            func matrix(_ kind: KernelKinds) -> Matrix {
+                let kind = kind == .head && headIsNNGP ? KernelKinds.nngp : kind
+                return ordered.firstIndex(of: kind).map { outputs[perDepth * k + $0] } ?? empty
+            }
+            return (depth, NetworkKernels(depth: depth, nngp: matrix(.nngp), ntk: matrix(.ntk),
+                                          head: matrix(.head), body: matrix(.body)))
         })
         return depths.map { byDepth[$0]! }
     }
@@ -130,6 +139,52 @@ public struct KernelRecursion: Sendable {
         }
     }
 
+    /// The whole symmetric kernels of `x` (as `compute(x, nil, …, rows: 0..<n)`, bit for bit) in
+    /// bands of `bandRows` rows from the top: each band's rows are computed from the diagonal on
+    /// (both cores), then filled left of the diagonal from the rows above, and handed to
+    /// `bandFinished` complete, so the caller can write a band while the next one is computed.
+    /// Only for fully connected architectures whose row blocks are bit-identical
+    /// (`supportsBands`). Throws after the last band if a kernel overflowed.
+    public func computeInBands(_ x: Matrix, depths: [Int], kinds: KernelKinds, bandRows: Int,
+                               storage: (Int, KernelKinds) throws -> UnsafeMutablePointer<Double>,
+                               bandFinished: (Range<Int>) throws -> Void) throws {
+        precondition(supportsBands, "bands need a fully connected architecture with bit-identical row blocks")
+        precondition(bandRows > 0 && bandRows % RowRecursion.rowsPerProduct == 0, "bands are whole product blocks")
+        try validate(x, nil, depths: depths, rows: 0..<x.rows)
+        precondition(depths == Array(Set(depths)).sorted(), "depths must be sorted and distinct")
+        let geometry = InputGeometry(x1: x, x2: nil)
+        let layers = LayerRecursion(architecture, inputDimension: x.columns)
+        let diagonal = DiagonalRecursion(squaredNorms: geometry.squaredNorms1, depth: depths.last!, layers: layers, dual: dual)
+        let n = geometry.count1
+        var bases: [[UnsafeMutablePointer<Double>?]] = []
+        for k in depths.indices {
+            bases.append(try KernelKinds.ordered.map { kinds.contains($0.kind) ? try storage(k, $0.kind) : nil })
+        }
+        let destination = KernelDestination(bases: bases, firstRow: 0, rowStride: n, firstColumn: 0, columnStride: 1)
+        let pointers = bases.joined().compactMap { $0 }.map { SharedPointer($0) }
+        var overflowDepth = [Int](repeating: 0, count: n)
+        try overflowDepth.withUnsafeMutableBufferPointer { overflow in
+            let recursion = RowRecursion(geometry: geometry, layers: layers, dual: dual, diagonal1: diagonal, diagonal2: diagonal,
+                                         readoutDepths: depths, deepest: depths.last!, overflow: .init(overflow.baseAddress!))
+            for start in stride(from: 0, to: n, by: bandRows) {
+                let band = start..<min(n, start + bandRows)
+                BLASBackend.withThreadCount(1) {
+                    RowPlan(recursion: recursion, rows: band).run(into: destination, fillLeftOfRows: false)
+                }
+                Matrix.mirrorUpperTriangle(pointers, size: n, rows: band)
+                try bandFinished(band)
+            }
+        }
+        if let depth = overflowDepth.filter({ $0 > 0 }).min() {
+            throw KernelInputError.nonFiniteKernel(
+                depth: depth, hint: "reduce --w-std, --b-std or the input scale, or the depth")
+        }
+    }
+
+    /// Whether `computeInBands` applies: a fully connected architecture whose row blocks are
+    /// bit-identical to the whole matrix.
+    public var supportsBands: Bool { architecture.convolution == nil && rowBlocksAreBitIdentical }
+
     /// Rows `rows` of the convolutional kernels (`ConvolutionalKernels`) at the sorted, distinct
     /// `depths`. The engine computes whole matrices; a row range is cut from the whole symmetric
     /// matrix (so that its diagonal stays exact), or computed directly for a cross kernel.
@@ -174,7 +229,9 @@ struct RowPlan {
     let recursion: RowRecursion
     let rows: Range<Int>
 
-    func run(into destination: KernelDestination) {
+    /// Runs the plan; `fillLeftOfRows: false` leaves a symmetric call's entries left of the
+    /// diagonal in the requested rows unwritten (the caller mirrors them).
+    func run(into destination: KernelDestination, fillLeftOfRows: Bool = true) {
         let geometry = recursion.geometry
         let (n1, n2) = (geometry.count1, geometry.count2)
         let perBlock = RowRecursion.rowsPerProduct
@@ -189,7 +246,7 @@ struct RowPlan {
                 recursion.run(block: block, rows: blockRows, segments: own, into: destination)
             }
         }
-        guard symmetric, rows != 0..<n1 else { return }
+        guard symmetric, rows != 0..<n1, fillLeftOfRows else { return }
         // Inside the requested rows: (i, j), rows.lowerBound ≤ j < i, from row j's computation.
         let lane = RowRecursion.lane
         let copy = SharedDestination(destination)

@@ -116,6 +116,7 @@ extension Matrix {
         func nest(_ pointers: [UnsafeMutablePointer<Double>]) throws {
             guard pointers.count < count else { return try body(pointers) }
             let elements = try [Double](unsafeUninitializedCapacity: rows * columns) { storage, initialized in
+                AllocatorTuning.adviseHugePages(storage.baseAddress!, bytes: rows * columns * 8)
                 try nest(pointers + [storage.baseAddress!])
                 initialized = rows * columns
             }

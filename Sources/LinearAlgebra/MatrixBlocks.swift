@@ -75,16 +75,29 @@ extension Matrix {
         return result
     }
 
-    /// Replaces a square matrix by its symmetric part (A + Aᵀ)/2, in place.
+    /// Replaces a square matrix by its symmetric part (A + Aᵀ)/2, in place: 32×32 tiles of the
+    /// upper triangle with their mirrors, bands of tile rows in parallel (each band owns its tiles
+    /// and their mirrors, so no two workers touch the same entry).
     public mutating func symmetrize() {
         precondition(isSquare, "only a square matrix can be symmetrized")
         let n = rows
-        elements.withUnsafeMutableBufferPointer { a in
-            for i in 0..<n {
-                for j in (i + 1)..<n {
-                    let mean = 0.5 * (a[i &* n &+ j] + a[j &* n &+ i])
-                    a[i &* n &+ j] = mean
-                    a[j &* n &+ i] = mean
+        let tile = 32
+        elements.withUnsafeMutableBufferPointer { storage in
+            let a = SharedPointer(storage.baseAddress!)
+            ParallelLoop.forEachChunk(count: (n + tile - 1) / tile, cost: { Double(n - $0 * tile) }) { chunk in
+                for band in chunk {
+                    let i0 = band * tile
+                    for j0 in stride(from: i0, to: n, by: tile) {
+                        for i in i0..<min(i0 + tile, n) {
+                            let (first, end) = (max(j0, i + 1), min(j0 + tile, n))
+                            guard first < end else { continue }
+                            for j in first..<end {
+                                let mean = 0.5 * (a.base[i &* n &+ j] + a.base[j &* n &+ i])
+                                a.base[i &* n &+ j] = mean
+                                a.base[j &* n &+ i] = mean
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -95,6 +108,26 @@ extension Matrix {
         precondition(isSquare, "only a square matrix can be mirrored")
         let n = rows
         elements.withUnsafeMutableBufferPointer { Matrix.mirrorUpperTriangle($0.baseAddress!, size: n) }
+    }
+
+    /// For rows `rows` of each row-major n × n matrix in `matrices`: copies (j, i) onto (i, j) for
+    /// every j < i, from the rows above (which must be complete), in 32×32 tiles, groups of 32
+    /// rows in parallel. Mirroring the bands of a matrix from the top is the whole mirror.
+    public static func mirrorUpperTriangle(_ matrices: [SharedPointer<Double>], size n: Int, rows: Range<Int>) {
+        let tile = 32
+        let groups = (rows.count + tile - 1) / tile
+        ParallelLoop.forEachChunk(count: groups, cost: { Double(rows.lowerBound + $0 * tile) + 1 }) { chunk in
+            for a in matrices {
+                for group in chunk {
+                    let i0 = rows.lowerBound + group * tile, i1 = min(i0 + tile, rows.upperBound)
+                    for j0 in stride(from: 0, to: i1 - 1, by: tile) {
+                        for i in i0..<i1 {
+                            for j in j0..<min(j0 + tile, i) { a.base[i &* n &+ j] = a.base[j &* n &+ i] }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Copies the upper triangle of the row-major n × n matrix at `storage` onto its lower one, in

@@ -206,7 +206,11 @@ struct KernelWriter {
         /// Per file: the depth index and the slot of the matrix it is written from.
         var sources: [(depth: Int, slot: Int)] = []
         var files: [Int32] = []
-        defer { files.forEach { close($0) } }
+        /// Per file: its O_DIRECT descriptor for .npy output, or −1.
+        var directFiles: [Int32] = []
+        defer { (files + directFiles).filter { $0 >= 0 }.forEach { close($0) } }
+        let header = NPYHeader.encoded(rows: plan.rows.count, columns: plan.columns)
+        let dataOffset = plan.format == .npy ? header.count : 0
         if let folder {
             for depth in plan.depths {
                 let directory = depthFolders ? folder + "/depth-\(depth)" : folder
@@ -219,33 +223,93 @@ struct KernelWriter {
                     let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
                     guard descriptor >= 0 else { throw OutputError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
                     files.append(descriptor)
+                    directFiles.append(plan.format == .npy ? DirectOutput.openDirect(path) : -1)
                     if plan.format == .npy {
-                        let header = NPYHeader.encoded(rows: plan.rows.count, columns: plan.columns)
                         try header.withUnsafeBytes { try FileDescriptorOutput.writeAll(descriptor, $0.baseAddress!, count: $0.count) }
                     }
                 }
             }
         }
-        let perBlock = kinds.count * plan.depths.count
-        let block = UnsafeMutablePointer<Double>.allocate(capacity: perBlock * blockRows * plan.columns)
-        defer { block.deallocate() }
+        // One buffer per computed matrix, each block placed at its file offset's page position
+        // so that .npy output goes to the device with O_DIRECT, straight from where it was computed.
+        let buffers = (0..<(kinds.count * plan.depths.count)).map { _ in OutputBlockBuffer(capacity: blockRows * plan.columns * 8) }
+        if plan.format == .npy, !files.isEmpty, x2 == nil, plan.rows == 0..<x1.rows, blockRows == plan.rows.count,
+           recursion.supportsBands {
+            return try writeInBands(recursion, x1, buffers: buffers, kinds: kinds.map(\.kind), sources: sources,
+                                    files: files, directFiles: directFiles, dataOffset: dataOffset)
+        }
         var seconds = 0.0
         for start in stride(from: plan.rows.lowerBound, to: plan.rows.upperBound, by: blockRows) {
             let rows = start..<min(plan.rows.upperBound, start + blockRows)
             let size = rows.count * plan.columns
+            let fileOffset = dataOffset + (start - plan.rows.lowerBound) * plan.columns * 8
             let begin = DispatchTime.now().uptimeNanoseconds
             try recursion.compute(x1, x2, depths: plan.depths, kinds: plan.computedKinds, rows: rows) { depthIndex, kind in
-                block + (depthIndex * kinds.count + kinds.firstIndex { $0.kind == kind }!) * size
+                buffers[depthIndex * kinds.count + kinds.firstIndex { $0.kind == kind }!].start(forFileOffset: fileOffset)
             }
             seconds += Double(DispatchTime.now().uptimeNanoseconds - begin) * 1e-9
-            for (descriptor, source) in zip(files, sources) {
-                let matrix = UnsafePointer(block + (source.depth * kinds.count + source.slot) * size)
+            for (index, source) in sources.enumerated() {
+                let matrix = UnsafePointer(buffers[source.depth * kinds.count + source.slot].start(forFileOffset: fileOffset))
                 switch plan.format {
-                case .npy: try FileDescriptorOutput.writeAll(descriptor, matrix, count: size * 8)
-                case .csv: try MatrixFileFormat.writeCSV(matrix, rows: rows.count, columns: plan.columns, to: descriptor)
+                case .npy: try DirectOutput.write(files[index], direct: directFiles[index], matrix, count: size * 8, at: fileOffset)
+                case .csv: try MatrixFileFormat.writeCSV(matrix, rows: rows.count, columns: plan.columns, to: files[index])
                 }
             }
         }
         return seconds
+    }
+
+    /// A whole symmetric kernel to .npy: computed in bands of rows from the top, each band written
+    /// (O_DIRECT, by a writer thread) while the next one is computed, so the device's time hides
+    /// behind the computation. Returns the compute seconds (the bands, not the waits for writes).
+    private func writeInBands(_ recursion: KernelRecursion, _ x: Matrix, buffers: [OutputBlockBuffer], kinds: [KernelKinds],
+                              sources: [(depth: Int, slot: Int)], files: [Int32], directFiles: [Int32],
+                              dataOffset: Int) throws -> Double {
+        let columns = plan.columns
+        let writer = BandWriter()
+        let starts = buffers.map { SharedPointer($0.start(forFileOffset: dataOffset)) }
+        var seconds = 0.0
+        var begin = DispatchTime.now().uptimeNanoseconds
+        // The queued writes read the buffers: wait for them on every way out.
+        defer { try? writer.finish() }
+        try recursion.computeInBands(x, depths: plan.depths, kinds: plan.computedKinds, bandRows: 256) { depthIndex, kind in
+            starts[depthIndex * kinds.count + kinds.firstIndex(of: kind)!].base
+        } bandFinished: { band in
+            seconds += Double(DispatchTime.now().uptimeNanoseconds - begin) * 1e-9
+            let jobs = zip(files, directFiles).enumerated().map { index, descriptors in
+                let source = sources[index]
+                return (descriptors.0, descriptors.1, starts[source.depth * kinds.count + source.slot])
+            }
+            writer.enqueue {
+                for (descriptor, direct, start) in jobs {
+                    try DirectOutput.write(descriptor, direct: direct, start.base + band.lowerBound * columns,
+                                           count: band.count * columns * 8, at: dataOffset + band.lowerBound * columns * 8)
+                }
+            }
+            begin = DispatchTime.now().uptimeNanoseconds
+        }
+        try writer.finish()
+        return seconds
+    }
+}
+
+/// Writes queued in order on one background thread (the device works while the cores compute);
+/// the first failure is kept and rethrown by `finish`, and later writes are skipped.
+private final class BandWriter: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "ntkbridge.kernel.band-writer")
+    private let lock = NSLock()
+    private var failure: Error?
+
+    func enqueue(_ write: @escaping @Sendable () throws -> Void) {
+        queue.async {
+            guard self.lock.withLock({ self.failure == nil }) else { return }
+            do { try write() } catch { self.lock.withLock { self.failure = error } }
+        }
+    }
+
+    /// Waits for every queued write; throws the first failure.
+    func finish() throws {
+        queue.sync {}
+        if let failure = lock.withLock({ failure }) { throw failure }
     }
 }

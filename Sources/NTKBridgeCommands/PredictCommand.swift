@@ -58,7 +58,8 @@ struct PredictCommand: ParsableCommand {
     private func taskKernels(_ taskSet: TaskSet) throws -> TaskKernels {
         if let imported = try importedKernels(taskSet) { return TaskKernels(points: StackedPoints(taskSet), kernels: imported) }
         return try TaskKernels(tasks: taskSet, architecture: try options.architecture(),
-                               quadrature: options.integration.rule)
+                               quadrature: options.integration.rule,
+                               kinds: TaskKernels.kinds(for: method.gbml))
     }
 
     /// The kernels of --kernel-dir on every point of the task set (nil without --kernel-dir).

@@ -79,22 +79,35 @@ public struct TrainedMTL: Sendable {
         multitaskKernel = theta
     }
 
-    /// Θ_MTL((x, i), (x', j)) = ρ_ij·Θ_body(x, x') + δ_ij·K(x, x') on the training data D.
+    /// Θ_MTL((x, i), (x', j)) = ρ_ij·Θ_body(x, x') + δ_ij·K(x, x') on the training data D, written
+    /// straight from Θ_body and K by the workers of `ParallelLoop` (a band of tasks' rows each).
     public static func multitaskKernel(_ kernels: NetworkKernels, rows: [Range<Int>], headCorrelation rho: Double) -> Matrix {
-        let size = rows.reduce(0) { $0 + $1.count }
-        var result = Matrix(rows: size, columns: size)
-        var r = 0
-        for (i, a) in rows.enumerated() {
-            var c = 0
-            for (j, b) in rows.enumerated() {
-                var block = kernels.body.block(rows: a, columns: b)
-                block = i == j ? block + kernels.head.block(rows: a, columns: b) : rho * block
-                result.setBlock(block, at: r, c)
-                c += b.count
+        let starts = rows.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+        let size = starts.last!
+        let (body, head) = (kernels.body, kernels.head)
+        let n = body.columns
+        return Matrix.producing(1, rows: size, columns: size) { pointers in
+            let target = SharedPointer(pointers[0])
+            ParallelLoop.forEachChunk(count: rows.count) { tasks in
+                body.withUnsafeBufferPointer { b in
+                    head.withUnsafeBufferPointer { h in
+                        for i in tasks {
+                            for (r, x) in rows[i].enumerated() {
+                                let out = target.base + (starts[i] + r) * size
+                                for (j, columns) in rows.enumerated() {
+                                    let first = x * n + columns.lowerBound
+                                    if i == j {
+                                        for c in 0..<columns.count { out[starts[j] + c] = b[first + c] + h[first + c] }
+                                    } else {
+                                        for c in 0..<columns.count { out[starts[j] + c] = rho * b[first + c] }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
-            r += a.count
-        }
-        return result
+        }[0]
     }
 
     /// The coefficients placed on the stacked training points (zero off D).

@@ -107,16 +107,62 @@ public enum MetaInducedKernel {
     }
 
     /// Φ for the training tasks, exactly symmetric (the mean of the assembly and its transpose).
-    /// The 2N products are small (one task's n or n' columns), so OpenBLAS runs them on one
-    /// thread: its threads would cost more in hand-offs than they save.
+    ///
+    /// Assembled by block rows on the workers of `ParallelLoop` (OpenBLAS single-threaded inside
+    /// each), without the P × N·n product Θ·𝒜ᵀ: for a chunk of training tasks, the rows
+    /// L = A_i·Θ(X̄_i, 𝒳̄) = Θ(X_i, 𝒳̄) − B_i·Θ(X'_i, 𝒳̄) go to a per-worker buffer of a few MB, and
+    /// then block column j of those rows of Φ is L(·, X_j) − L(·, X'_j)·B_jᵀ. The workers write
+    /// disjoint rows of Φ; nothing of the size of Θ is allocated beside it (fresh pages cost as
+    /// much as the arithmetic here).
     public static func matrix(ntk: Matrix, points: StackedPoints, adaptations: [TaskAdaptation]) -> Matrix {
-        var phi = BLASBackend.withThreadCount(1) {
-            let m = rightMultipliedByAdaptations(ntk: ntk, rows: points.trainingPoints, points: points, adaptations: adaptations)
-            return Matrix.stackingRows(adaptations.indices.map { i in
-                leftMultipliedByAdaptation(m, query: points.trainQuery[i], support: points.trainSupport[i],
-                                           adaptedQueryMap: adaptations[i].adaptedQueryMap)
-            })
-        }
+        let training = points.trainingPoints
+        let querySizes = points.trainQuery.map(\.count)
+        let starts = querySizes.reduce(into: [0]) { $0.append($0.last! + $1) }
+        let size = starts.last!
+        let (n, width) = (ntk.columns, training.count)
+        let trainQuery = points.trainQuery, trainSupport = points.trainSupport
+        var phi = Matrix.producing(1, rows: size, columns: size) { pointers in
+            let target = SharedPointer(pointers[0])
+            BLASBackend.withThreadCount(1) {
+                ParallelLoop.forEachChunk(count: adaptations.count) { tasks in
+                    let chunkRows = starts[tasks.upperBound] - starts[tasks.lowerBound]
+                    let l = UnsafeMutablePointer<Double>.allocate(capacity: chunkRows * width)
+                    defer { l.deallocate() }
+                    ntk.withUnsafeBufferPointer { theta in
+                        let thetaTraining = theta.baseAddress! + training.lowerBound
+                        for i in tasks {
+                            let rows = l + (starts[i] - starts[tasks.lowerBound]) * width
+                            for (r, point) in trainQuery[i].enumerated() {
+                                (rows + r * width).update(from: thetaTraining + point * n, count: width)
+                            }
+                            adaptations[i].adaptedQueryMap.withUnsafeBufferPointer { b in
+                                gemm(MatrixView(base: b.baseAddress!, rows: querySizes[i], columns: trainSupport[i].count),
+                                     MatrixView(base: thetaTraining + trainSupport[i].lowerBound * n,
+                                                rows: trainSupport[i].count, columns: width, leadingDimension: n),
+                                     into: MutableMatrixView(base: rows, rows: querySizes[i], columns: width),
+                                     alpha: -1, beta: 1)
+                            }
+                        }
+                    }
+                    let out = target.base + starts[tasks.lowerBound] * size
+                    for (j, adaptation) in adaptations.enumerated() {
+                        let (query, support, column) = (trainQuery[j], trainSupport[j], starts[j])
+                        for r in 0..<chunkRows {
+                            (out + r * size + column).update(from: l + r * width + query.lowerBound - training.lowerBound,
+                                                             count: query.count)
+                        }
+                        adaptation.adaptedQueryMap.withUnsafeBufferPointer { b in
+                            gemm(MatrixView(base: l + support.lowerBound - training.lowerBound, rows: chunkRows,
+                                            columns: support.count, leadingDimension: width),
+                                 MatrixView(base: b.baseAddress!, rows: query.count, columns: support.count), transposeB: true,
+                                 into: MutableMatrixView(base: out + column, rows: chunkRows, columns: query.count,
+                                                         leadingDimension: size),
+                                 alpha: -1, beta: 1)
+                        }
+                    }
+                }
+            }
+        }[0]
         phi.symmetrize()
         return phi
     }

@@ -12,15 +12,30 @@ public struct TaskKernels: Sendable {
     public let kernels: NetworkKernels
 
     public init(points: StackedPoints, kernels: NetworkKernels) {
-        precondition(kernels.ntk.rows == points.inputs.rows, "kernels and points do not match")
+        precondition([kernels.nngp, kernels.ntk, kernels.head, kernels.body].allSatisfy { $0.isEmpty || $0.rows == points.inputs.rows },
+                     "kernels and points do not match")
         self.points = points
         self.kernels = kernels
     }
 
-    /// The kernels of `architecture` on the task set.
-    public init(tasks: TaskSet, architecture: Architecture, quadrature: QuadratureRule = .trapezoid) throws {
+    /// The kernels of `architecture` on the task set; `kinds` limits them to those a predictor
+    /// reads (`TaskKernels.kinds(for:)`; the others are left empty).
+    public init(tasks: TaskSet, architecture: Architecture, quadrature: QuadratureRule = .trapezoid,
+                kinds: KernelKinds = .all) throws {
         let points = StackedPoints(tasks)
-        self.init(points: points, kernels: try KernelRecursion(architecture, quadrature: quadrature).kernels(points.inputs))
+        let recursion = KernelRecursion(architecture, quadrature: quadrature)
+        self.init(points: points, kernels: try recursion.kernels(points.inputs, depths: [architecture.depth],
+                                                                 rows: 0..<points.inputs.rows, kinds: kinds)[0])
+    }
+
+    /// The kernels a predictor reads: MAML Θ alone (Φ and κ = Θ); ANIL Θ and K (κ = K); MTL
+    /// Θ_body and K (Θ_MTL, the new head's outputs and its fine-tuning).
+    public static func kinds(for method: GBMLMethod?) -> KernelKinds {
+        switch method {
+        case .maml: return .ntk
+        case .anil: return [.ntk, .head]
+        case nil: return [.body, .head]
+        }
     }
 
     /// The kernels at every depth in `depths`, from one pass through the layers.

@@ -62,4 +62,60 @@ final class RowRangeTests: XCTestCase {
             XCTAssertEqual(error as? KernelInputError, .invalidRows(1..<3, count: 2))
         }
     }
+
+    /// `kinds` computes only the kernels asked for: each equals the whole call's bit for bit (head
+    /// served by the NNGP matrix in NTK parameterization, separately in standard), the others
+    /// are empty; standard parameterization keeps head and NNGP apart.
+    func testKernelSubsetsEqualTheWholeCallBits() throws {
+        var g = SeededGenerator(seed: 9)
+        let x = Matrix.randomNormal(rows: 90, columns: 3, using: &g)
+        for parameterization in [Parameterization.ntk, .standard(hiddenWidth: 64)] {
+            let recursion = KernelRecursion(try Architecture(depth: 3, activation: .relu, parameterization: parameterization))
+            let whole = try recursion.kernels(x)
+            let named: [(KernelKinds, KeyPath<NetworkKernels, Matrix>)] = [(.nngp, \.nngp), (.ntk, \.ntk), (.head, \.head), (.body, \.body)]
+            for kinds in [KernelKinds.ntk, [.ntk, .head], [.body, .head], .body, .nngp] {
+                let part = try recursion.kernels(x, depths: [3], rows: 0..<90, kinds: kinds)[0]
+                for (kind, path) in named {
+                    let servedByNNGP = parameterization == .ntk && (kind == .nngp && kinds.contains(.head)
+                                                                   || kind == .head && kinds.contains(.nngp))
+                    if kinds.contains(kind) || servedByNNGP {
+                        XCTAssertEqual(part[keyPath: path].elements.map(\.bitPattern), whole[keyPath: path].elements.map(\.bitPattern),
+                                       "\(kind) of \(kinds.names) (\(parameterization))")
+                    } else {
+                        XCTAssertTrue(part[keyPath: path].isEmpty, "\(kind) of \(kinds.names) should not be computed")
+                    }
+                }
+            }
+        }
+    }
+
+    /// `computeInBands` (bands of 64 rows, the last one partial, mirrored band by band) gives the
+    /// whole call's matrices bit for bit, and hands over every band once, in order, complete.
+    func testBandsGiveTheWholeMatrixBits() throws {
+        var g = SeededGenerator(seed: 10)
+        let x = Matrix.randomNormal(rows: 150, columns: 3, using: &g)
+        let recursion = KernelRecursion(try Architecture(depth: 3, activation: .relu, biasStd: 0.2))
+        XCTAssertTrue(recursion.supportsBands)
+        let whole = try recursion.kernels(x, depths: [2, 3])
+        let kinds: KernelKinds = [.nngp, .ntk, .body]
+        var storage = [[Double]](repeating: [Double](repeating: .nan, count: 150 * 150), count: 6)
+        var bands: [Range<Int>] = []
+        try storage.withUnsafeMutableBufferPointer { all in
+            let pointers = (0..<6).map { all[$0].withUnsafeMutableBufferPointer { $0.baseAddress! } }
+            try recursion.computeInBands(x, depths: [2, 3], kinds: kinds, bandRows: 64) { depthIndex, kind in
+                pointers[3 * depthIndex + [KernelKinds.nngp, .ntk, .body].firstIndex(of: kind)!]
+            } bandFinished: { band in
+                bands.append(band)
+                // Complete when handed over: no entry of the band's rows is still unwritten.
+                XCTAssertFalse(UnsafeBufferPointer(start: pointers[1] + band.lowerBound * 150, count: band.count * 150)
+                    .contains { $0.isNaN }, "band \(band)")
+            }
+        }
+        XCTAssertEqual(bands, [0..<64, 64..<128, 128..<150])
+        for (k, kernels) in whole.enumerated() {
+            for (slot, matrix) in [kernels.nngp, kernels.ntk, kernels.body].enumerated() {
+                XCTAssertEqual(storage[3 * k + slot].map(\.bitPattern), matrix.elements.map(\.bitPattern), "depth \(kernels.depth) slot \(slot)")
+            }
+        }
+    }
 }

@@ -28,6 +28,36 @@ final class PredictorIdentityTests: XCTestCase {
         }
     }
 
+    /// Φ, assembled blockwise on the workers, equals Φ_ij = A_i·Θ(X̄_i, X̄_j)·A_jᵀ written out with
+    /// A_i = [I, −B_i] for every pair of tasks (to round-off: the sums are grouped differently).
+    func testMetaInducedKernelEqualsItsBlockDefinition() throws {
+        let k = try kernels()
+        let points = k.points
+        let gbml = try MetaTrainedGBML(tasks: tasks, kernels: k,
+                                       settings: GBMLSettings(method: .anil, innerSolver: .gradientFlow(rate: 0.3, time: 2)))
+        func a(_ i: Int) -> Matrix {   // A_i = [I, −B_i], acting on (query; support) rows
+            let b = gbml.adaptations[i].adaptedQueryMap
+            var result = Matrix(rows: b.rows, columns: b.rows + b.columns)
+            result.setBlock(Matrix.identity(b.rows), at: 0, 0)
+            result.setBlock(-1 * b, at: 0, b.rows)
+            return result
+        }
+        func stacked(_ i: Int) -> [Int] { Array(points.trainQuery[i]) + Array(points.trainSupport[i]) }
+        var row = 0
+        for i in tasks.train.indices {
+            var column = 0
+            for j in tasks.train.indices {
+                let theta = k.kernels.ntk.selectingRows(stacked(i)).transposed().selectingRows(stacked(j)).transposed()
+                let expected = a(i) * theta * a(j).transposed()
+                let block = gbml.metaInducedKernel.block(rows: row..<(row + expected.rows), columns: column..<(column + expected.columns))
+                // Sums of 9 products of O(1) entries, regrouped: a few ulps of Φ's scale.
+                XCTAssertLessThan((block - expected).maxAbs, 1e-13 * gbml.metaInducedKernel.maxAbs, "block (\(i), \(j))")
+                column += expected.columns
+            }
+            row += points.trainQuery[i].count
+        }
+    }
+
     /// λτ → 0: T → λτ·I and 𝒢 → 0, so Φ → Θ(𝒳, 𝒳) with an error linear in λτ.
     func testShortInnerLoopGivesTheNTKOnTrainingQueries() throws {
         let k = try kernels()

@@ -17,6 +17,23 @@ int ntkb_uses_avx2(void);
 /// returned to the system only beyond `trim_threshold` bytes (see AllocatorTuning.swift).
 void ntkb_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold);
 
+/// Asks the kernel to back the whole 2 MiB pages inside [p, p + bytes) with transparent huge
+/// pages (madvise MADV_HUGEPAGE; Linux only, a no-op elsewhere or where refused). Call before
+/// the memory is first touched: one fault then maps 2 MiB instead of 4 KiB, which on the
+/// project's virtual machines makes first touch of a large output several times cheaper.
+void ntkb_advise_huge_pages(void *p, size_t bytes);
+
+/// A second, write-only descriptor of the existing file `path` opened with O_DIRECT, or −1
+/// (with errno) where the file system or platform does not offer it.
+int ntkb_open_direct(const char *path);
+
+/// Writes the `count` bytes at `bytes` at file offset `offset`: when `direct_fd` ≥ 0 and the
+/// memory address and the offset are congruent modulo 4096, the whole 4 KiB pages in between go
+/// through `direct_fd` (O_DIRECT: from memory to the device, no copy into the page cache, no CPU
+/// time) and the unaligned head and tail through `fd`; otherwise everything through `fd`.
+/// Returns 0 or the errno of the failure.
+int ntkb_write_range(int fd, int direct_fd, const void *bytes, size_t count, long long offset);
+
 /// Forces the portable scalar paths (for tests that compare them with the vector paths).
 void ntkb_force_scalar(int force);
 
