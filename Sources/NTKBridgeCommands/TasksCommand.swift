@@ -55,7 +55,7 @@ struct TasksCommand: ParsableCommand {
         if family == "omniglot" {
             try RunGuards.refuseCollisions(inputs: OmniglotTaskOptions.archives(in: familyOptions.data), outputs: [("--out", out)])
             tasks = try omniglotOptions.tasks(data: familyOptions.data, ways: familyOptions.ways, trainTasks: trainTasks,
-                                              testTasks: testTasks, support: support, query: query, seed: seed)
+                                              testTasks: testTasks, support: support, query: query, seed: seed, out: out)
         } else {
             let testTasks = try requiredTestTasks()
             let family = try familyOptions.family(named: self.family)
