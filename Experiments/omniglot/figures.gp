@@ -56,21 +56,23 @@ plot for [i=2:3] sprintf("< awk -F, '$2 == \"%s\"' %s/distance.csv", word(method
 
 # The cost protocol (cost_curve.csv, written by cost_summary.sh): validation accuracy after the
 # common head-only adaptation against training CPU seconds, median and range over repeats.
-set output dir.'/cost_accuracy_vs_cpu_seconds.svg'
-set title 'Finite FC nets (width 256, depth 2, 7×7): held-out background episodes'
-set xlabel 'training CPU seconds (median over repeats)'
-set ylabel 'validation accuracy (median, range over repeats)'
-unset logscale y
-set logscale x
-set xrange [*:*]
-set yrange [0:*]
-set key bottom left
-methods4 = "mtl anil maml fomaml"
-colors4 = "#1b9e77 #d95f02 #7570b3 #e7298a"
-curve(m) = sprintf("< awk -F, '$1 == \"%s\" && $3 > 0' %s/cost_curve.csv 2>/dev/null", m, dir)
-target = real(system(sprintf("awk -F, 'NR == 2 {print $3}' %s/cost.csv 2>/dev/null || echo 0", dir)))
-plot for [i=1:4] curve(word(methods4, i)) using 3:5:6 with filledcurves fillcolor rgb word(colors4, i) \
-         fillstyle transparent solid 0.2 notitle, \
-     for [i=1:4] curve(word(methods4, i)) using 3:4 with linespoints lc rgb word(colors4, i) lw 2 pt 7 ps 0.6 \
-         title word(methods4, i), \
-     target with lines dt 2 lc rgb 'black' title 'common target accuracy'
+if (system(sprintf("test -s %s/cost_curve.csv && echo yes", dir)) eq "yes") {
+    set output dir.'/cost_accuracy_vs_cpu_seconds.svg'
+    set title 'Finite FC nets (width 256, depth 2, 7×7): held-out background episodes'
+    set xlabel 'training CPU seconds (median over repeats)'
+    set ylabel 'validation accuracy (median, range over repeats)'
+    unset logscale y
+    set logscale x
+    set xrange [*:*]
+    set yrange [0:*]
+    set key bottom left
+    methods4 = "mtl anil maml fomaml"
+    colors4 = "#1b9e77 #d95f02 #7570b3 #e7298a"
+    curve(m) = sprintf("< awk -F, '$1 == \"%s\" && $3 > 0' %s/cost_curve.csv 2>/dev/null", m, dir)
+    target = real(system(sprintf("awk -F, 'NR == 2 {print $3}' %s/cost.csv 2>/dev/null || echo 0", dir)))
+    plot for [i=1:4] curve(word(methods4, i)) using 3:5:6 with filledcurves fillcolor rgb word(colors4, i) \
+             fillstyle transparent solid 0.2 notitle, \
+         for [i=1:4] curve(word(methods4, i)) using 3:4 with linespoints lc rgb word(colors4, i) lw 2 pt 7 ps 0.6 \
+             title word(methods4, i), \
+         target with lines dt 2 lc rgb 'black' title 'common target accuracy'
+}
