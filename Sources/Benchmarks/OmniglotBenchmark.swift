@@ -91,12 +91,16 @@ enum OmniglotBenchmark {
         process.arguments = [root.appendingPathComponent("Experiments/omniglot/run.sh").path]
         process.environment = ProcessInfo.processInfo.environment.merging(environment.merging(["OMNIGLOT_OUT": scratch]) { $1 }) { $1 }
         process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()   // shown only if the script fails (gnuplot warns about parts not run)
+        process.standardError = errors
         let before = childrenCPU(), start = Timing.now()
         try process.run()
+        let messages = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let wall = Timing.now() - start
         guard process.terminationStatus == 0 else {
-            throw FileOutputError(reason: "Experiments/omniglot/run.sh (PARTS=fc) failed with status \(process.terminationStatus)")
+            throw FileOutputError(reason: "Experiments/omniglot/run.sh (PARTS=fc) failed with status \(process.terminationStatus): "
+                                  + String(decoding: messages.suffix(2000), as: UTF8.self))
         }
         return (wall, childrenCPU() - before)
     }
