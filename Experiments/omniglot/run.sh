@@ -215,7 +215,8 @@ if part cost; then
     m=${me%%:*} every=${me##*:}
     # shellcheck disable=SC2086
     "$NTKBRIDGE" cost --tasks "$work/cost.$TASK_EXT" --methods "$m" --evaluate-every "$every" --depth 2 \
-      --validation-tasks "$cost_v" $cost_flags --no-figures --out "$work/cost-$m" > "$out/cost/loss_protocol_$m.txt"
+      --validation-tasks "$cost_v" $cost_flags --no-figures --out "$work/cost-$m" > "$out/cost/loss_protocol_$m.txt" \
+      2> "$work/cost-$m.log" || { cat "$work/cost-$m.log" >&2; exit 1; }   # its warnings concern its own loss target
     echo "# $ntk cost --tasks $T --methods $m --evaluate-every $every --depth 2 --validation-tasks $cost_v $cost_flags --out DIR" |
       tr -s ' ' >> "$out/cost/commands.txt"
     for f in curves runs; do   # the header from the first method only
