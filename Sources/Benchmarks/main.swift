@@ -7,10 +7,13 @@ import LinearAlgebra
 AllocatorTuning.keepFreedMemoryForReuse()
 // `Benchmarks conv` runs the convolutional kernels alone (`conv-flatten`: without the long GAP case);
 // `Benchmarks omniglot` runs only the Omniglot benchmark (`omniglot-tasks`: without the kernel-FC
-// part); `Benchmarks activations` only the activation benchmarks (tanh against ReLU, the per-activation table); `Benchmarks io`
-// only the readers and writers; `Benchmarks steps` only the per-method outer-step comparison.
+// part); `Benchmarks activations` only the activation benchmarks (tanh against ReLU, the
+// per-activation table); `Benchmarks io` only the readers and writers; `Benchmarks steps` only the
+// per-method outer-step comparison; `Benchmarks conv-steps` only the conv-against-dense outer steps.
 if let section = CommandLine.arguments.dropFirst().first {
-    if section.hasPrefix("conv") {
+    if section == "conv-steps" {
+        try ConvolutionalTrainingBenchmark.run()
+    } else if section.hasPrefix("conv") {
         try ConvolutionalKernelBenchmark.run(globalAveragePooling: section == "conv")
     } else if section.hasPrefix("omniglot") {
         try OmniglotBenchmark.run(kernelPart: section == "omniglot")
@@ -44,6 +47,8 @@ print()
 try TrainingBenchmark.run()
 print()
 try MethodStepBenchmark.run()
+print()
+try ConvolutionalTrainingBenchmark.run()
 print()
 try ConvolutionalKernelBenchmark.run()
 print()

@@ -107,9 +107,9 @@ public struct LabelledData: Sendable {
     /// needs `ways` classes with `pointsPerClass` points each.
     func splitClasses(ways: Int, testFraction: Double, pointsPerClass: Int,
                       using g: inout SeededGenerator) throws -> (train: [Int], test: [Int]) {
-        guard ways >= 2 else { throw TaskFamilyError.invalid(flag: "--ways", message: "must be at least 2, got \(ways)") }
+        guard ways >= 2 else { throw TaskFamilyError.invalid(parameter: .ways, message: "must be at least 2, got \(ways)") }
         guard testFraction > 0 && testFraction < 1 else {
-            throw TaskFamilyError.invalid(flag: "--test-class-fraction", message: "must lie strictly between 0 and 1")
+            throw TaskFamilyError.invalid(parameter: .testClassFraction, message: "must lie strictly between 0 and 1")
         }
         let rows = rowsOfClass
         let usable = (0..<classes.count).filter { rows[$0].count >= pointsPerClass }
@@ -118,9 +118,8 @@ public struct LabelledData: Sendable {
         let testCount = Int((Double(shuffled.count) * testFraction).rounded())
         let test = Array(shuffled.prefix(testCount)), train = Array(shuffled.dropFirst(testCount))
         guard train.count >= ways && test.count >= ways else {
-            throw TaskFamilyError.data(file: source, message: "\(usable.count) of its \(classes.count) classes have at least "
-                + "\(pointsPerClass) points (support + query per class); \(ways)-way tasks need \(ways) training and \(ways) "
-                + "test classes after the split (--test-class-fraction \(testFraction))")
+            throw TaskFamilyError.tooFewClasses(file: source, usable: usable.count, total: classes.count,
+                                                pointsPerClass: pointsPerClass, ways: ways, testFraction: testFraction)
         }
         return (train.sorted(), test.sorted())
     }

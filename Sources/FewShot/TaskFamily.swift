@@ -26,10 +26,10 @@ public enum TaskFamily: Sendable {
     /// query points each (per class for classification); test tasks keep their query labels for
     /// scoring.
     public func tasks(trainTasks: Int, testTasks: Int, support: Int, query: Int, seed: UInt64) throws -> TaskSet {
-        guard trainTasks >= 1 else { throw TaskFamilyError.invalid(flag: "--train-tasks", message: "must be at least 1") }
-        guard testTasks >= 0 else { throw TaskFamilyError.invalid(flag: "--test-tasks", message: "must not be negative") }
-        guard support >= 1 else { throw TaskFamilyError.invalid(flag: "--support", message: "must be at least 1") }
-        guard query >= 1 else { throw TaskFamilyError.invalid(flag: "--query", message: "must be at least 1") }
+        guard trainTasks >= 1 else { throw TaskFamilyError.invalid(parameter: .trainTasks, message: "must be at least 1") }
+        guard testTasks >= 0 else { throw TaskFamilyError.invalid(parameter: .testTasks, message: "must not be negative") }
+        guard support >= 1 else { throw TaskFamilyError.invalid(parameter: .support, message: "must be at least 1") }
+        guard query >= 1 else { throw TaskFamilyError.invalid(parameter: .query, message: "must be at least 1") }
         let draw = try sampler(seed: seed, support: support, query: query)
         let train = (0..<trainTasks).map { i -> FewShotTask in
             var generator = SeededGenerator(seed: seed, stream: 1 + UInt64(i))
@@ -49,16 +49,16 @@ public enum TaskFamily: Sendable {
         var shared = SeededGenerator(seed: seed, stream: 0)
         switch self {
         case let .sinusoid(outputs, scale):
-            try requirePositive(outputs, "--outputs")
-            guard scale > 0, scale.isFinite else { throw TaskFamilyError.invalid(flag: "--x-scale", message: "must be positive") }
+            try requirePositive(outputs, .outputs)
+            guard scale > 0, scale.isFinite else { throw TaskFamilyError.invalid(parameter: .inputScale, message: "must be positive") }
             return { g, n1, n2, _ in SinusoidTasks.draw(&g, support: n1, query: n2, outputs: outputs, inputScale: scale) }
         case let .teacher(d, outputs, m):
-            try requirePositive(d, "--dim"); try requirePositive(outputs, "--outputs"); try requirePositive(m, "--features")
+            try requirePositive(d, .dimension); try requirePositive(outputs, .outputs); try requirePositive(m, .features)
             let weights = Matrix.randomNormal(rows: m, columns: d, using: &shared)
             return { g, n1, n2, _ in TeacherTasks.draw(&g, weights: weights, support: n1, query: n2, outputs: outputs) }
         case let .linearRepresentation(d, r, outputs, noise):
-            try requirePositive(d, "--dim"); try requirePositive(r, "--rank"); try requirePositive(outputs, "--outputs")
-            guard noise >= 0, noise.isFinite else { throw TaskFamilyError.invalid(flag: "--noise", message: "must be ≥ 0") }
+            try requirePositive(d, .dimension); try requirePositive(r, .rank); try requirePositive(outputs, .outputs)
+            guard noise >= 0, noise.isFinite else { throw TaskFamilyError.invalid(parameter: .noise, message: "must be ≥ 0") }
             let representation = Matrix.randomNormal(rows: r, columns: d, standardDeviation: 1 / Double(d).squareRoot(),
                                                      using: &shared)
             return { g, n1, n2, _ in
@@ -74,20 +74,55 @@ public enum TaskFamily: Sendable {
         }
     }
 
-    private func requirePositive(_ value: Int, _ flag: String) throws {
-        guard value >= 1 else { throw TaskFamilyError.invalid(flag: flag, message: "must be at least 1, got \(value)") }
+    private func requirePositive(_ value: Int, _ parameter: TaskParameter) throws {
+        guard value >= 1 else { throw TaskFamilyError.invalid(parameter: parameter, message: "must be at least 1, got \(value)") }
     }
 }
 
 /// A task family setting that cannot be used.
 public enum TaskFamilyError: Error, Equatable, CustomStringConvertible {
-    case invalid(flag: String, message: String)
+    /// A parameter of the family or of the draw out of its range.
+    case invalid(parameter: TaskParameter, message: String)
+    /// The data behind a family (a labelled CSV) cannot give the tasks.
     case data(file: String, message: String)
+    /// Fewer than `ways` training or test classes have `pointsPerClass` points after the split.
+    case tooFewClasses(file: String, usable: Int, total: Int, pointsPerClass: Int, ways: Int, testFraction: Double)
 
-    public var description: String {
+    /// The message, naming each parameter with `name` (a command names it by its flag).
+    public func description(naming name: (TaskParameter) -> String) -> String {
         switch self {
-        case let .invalid(flag, message): return "\(flag) \(message)"
+        case let .invalid(parameter, message): return "\(name(parameter)) \(message)"
         case let .data(file, message): return "\(file): \(message)"
+        case let .tooFewClasses(file, usable, total, pointsPerClass, ways, testFraction):
+            return "\(file): \(usable) of its \(total) classes have at least \(pointsPerClass) points (support + query per "
+                + "class); \(ways)-way tasks need \(ways) training and \(ways) test classes after the split "
+                + "(\(name(.testClassFraction)) \(testFraction))"
+        }
+    }
+
+    public var description: String { description(naming: \.name) }
+}
+
+/// A parameter of a task family or of a draw from it.
+public enum TaskParameter: String, Sendable, CaseIterable {
+    case trainTasks, testTasks, support, query, outputs, inputScale, dimension, features, rank, noise, ways
+    case testClassFraction
+
+    /// The symbol and a few words, as a library message shows it.
+    public var name: String {
+        switch self {
+        case .trainTasks: return "the number of training tasks N"
+        case .testTasks: return "the number of test tasks M"
+        case .support: return "the support size n'"
+        case .query: return "the query size n"
+        case .outputs: return "the number of outputs k"
+        case .inputScale: return "the sinusoid's input scale s"
+        case .dimension: return "the input dimension d"
+        case .features: return "the teacher's number of features m"
+        case .rank: return "the rank r of the shared representation"
+        case .noise: return "the label noise σ"
+        case .ways: return "the number of classes per task C"
+        case .testClassFraction: return "the share of classes kept for test tasks"
         }
     }
 }

@@ -21,22 +21,37 @@ public enum TrainingTime: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// h(M̃)·B with M̃ = M + r·mean(diag M)·I (r = `diagonalRegularization`, in the solve and the
-    /// exponential alike). t = ∞ uses a Cholesky solve and refuses a singular M̃, naming it and
-    /// suggesting `--diag-reg`; finite times use the eigendecomposition, so a singular M is fine.
-    /// A gradient-descent rate that diverges (η·φ_max > 2) is refused with the bound.
+    /// exponential alike). t = ∞ uses a Cholesky solve and refuses a singular M̃ with a
+    /// `SingularOuterSystemError` (naming the matrix, and the diagonal regularization and the
+    /// training time as remedies); finite times use the eigendecomposition, so a singular M is
+    /// fine. A gradient-descent rate that diverges (η·φ_max > 2) is refused with the bound.
     public func apply(to m: Matrix, _ b: Matrix, matrixName: String, diagonalRegularization r: Double = 0) throws -> Matrix {
-        let regularized = m.addingRelativeDiagonal(r)
-        let remedy = "add --diag-reg r (adds r·mean(diag)·I; try 1e-10 and increase) or train for a finite --meta-time"
+        do {
+            return try solve(m.addingRelativeDiagonal(r), b, matrixName: matrixName)
+        } catch let error as LinearAlgebraError {
+            switch error {
+            case let .notPositiveDefinite(matrix, size, pivot, _):
+                throw SingularOuterSystemError(.notPositiveDefinite(matrix: matrix, size: size, pivot: pivot, remedy: nil))
+            case let .numericallySingular(matrix, size, reciprocalCondition, _):
+                throw SingularOuterSystemError(.numericallySingular(matrix: matrix, size: size,
+                                                                    reciprocalCondition: reciprocalCondition, remedy: nil))
+            default:
+                throw error
+            }
+        }
+    }
+
+    private func solve(_ regularized: Matrix, _ b: Matrix, matrixName: String) throws -> Matrix {
         if let distributed = OuterSystem.solver {
-            return try distributed.apply(self, to: regularized, b, matrixName: matrixName, remedy: remedy)
+            return try distributed.apply(self, to: regularized, b, matrixName: matrixName, remedy: "")
         }
         switch self {
         case .converged:
-            let cholesky = try CholeskyFactorization(regularized, name: matrixName, remedy: remedy)
+            let cholesky = try CholeskyFactorization(regularized, name: matrixName)
             let reciprocalCondition = cholesky.reciprocalConditionEstimate(of: regularized)
-            guard reciprocalCondition > Double(m.rows) * Double.ulpOfOne else {
-                throw LinearAlgebraError.numericallySingular(matrix: matrixName, size: m.rows,
-                                                             reciprocalCondition: reciprocalCondition, remedy: remedy)
+            guard reciprocalCondition > Double(regularized.rows) * Double.ulpOfOne else {
+                throw LinearAlgebraError.numericallySingular(matrix: matrixName, size: regularized.rows,
+                                                             reciprocalCondition: reciprocalCondition, remedy: nil)
             }
             return cholesky.solve(b)
         case let .gradientDescent(rate, _):
@@ -61,10 +76,27 @@ public enum TrainingTime: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// The outer system at t = ∞ is singular to working precision (M̃ not positive definite, or its
+/// reciprocal condition below n·ε): the remedies are a diagonal regularization r or a finite
+/// training time t, named as the caller names those hyperparameters.
+public struct SingularOuterSystemError: HyperparameterError, Equatable {
+    /// The factorization's error (without a remedy).
+    public let factorization: LinearAlgebraError
+
+    public init(_ factorization: LinearAlgebraError) { self.factorization = factorization }
+
+    public func description(naming name: (Hyperparameter) -> String) -> String {
+        "\(factorization); add \(name(.diagonalRegularization)) (adds r·mean(diag)·I; try 1e-10 and increase) or train for a "
+            + "finite \(name(.outerTime))"
+    }
+}
+
 /// A solver of the outer system h(M̃)·B that runs elsewhere than this process's LAPACK (the
 /// ScaLAPACK solver of `ntkbridge-mpi`), with the same refusals as `TrainingTime.apply`.
 public protocol OuterSystemSolver: Sendable {
-    /// h(M̃)·B for the schedule `time`; `m` is already regularized.
+    /// h(M̃)·B for the schedule `time`; `m` is already regularized. `remedy` is empty (kept for
+    /// the solvers written against it): a singular system's `LinearAlgebraError` is re-thrown as a
+    /// `SingularOuterSystemError`, which names the remedies.
     func apply(_ time: TrainingTime, to m: Matrix, _ b: Matrix, matrixName: String, remedy: String) throws -> Matrix
 }
 

@@ -19,11 +19,11 @@ import LinearAlgebra
 /// is linear in the feature gradient and every term of task i lies on its rows of the one trace,
 /// so the body's meta-gradient is one backward pass of G = [a·e·W_τ on X_i; −λ·Σ_k (…) on X'_i].
 /// The first-order variant keeps g_τ: the query gradient at (θ, w_τ).
-extension FiniteGBML {
-    func anilOuter(_ network: FullyConnectedNetwork, wantsGradient: Bool) throws -> (loss: Double, gradient: [Double]?) {
+extension FiniteGBMLTrainer {
+    func anilOuter(_ network: Network, wantsGradient: Bool) throws -> (loss: Double, gradient: [Double]?) {
         let trace = wantsGradient ? try network.traceBody(trainingInputs) : nil
         let features = try trace?.features ?? network.features(trainingInputs)
-        var featureGradient = Matrix(rows: wantsGradient ? trainingInputs.rows : 0, columns: network.width)
+        var featureGradient = Matrix(rows: wantsGradient ? trainingInputs.rows : 0, columns: network.featureCount)
         var headGradient = [Double](repeating: 0, count: network.headParameters.count)
         var loss = 0.0
         for (i, task) in trainTasks.enumerated() {
@@ -52,10 +52,10 @@ extension FiniteGBML {
 
     /// g_k = g_{k+1} − λ·H_k·P·g_{k+1} for k = τ−1 … 0: updates the head part `g` in place and
     /// returns the body part as a feature gradient on the support points.
-    private func backpropagateHeadPath(_ network: FullyConnectedNetwork, _ path: HeadAdaptationPath,
+    private func backpropagateHeadPath(_ network: Network, _ path: HeadAdaptationPath,
                                        supportFeatures: Matrix, head g: inout [Double]) -> Matrix {
         let rate = innerSchedule.rate
-        var supportGradient = Matrix(rows: supportFeatures.rows, columns: network.width)
+        var supportGradient = Matrix(rows: supportFeatures.rows, columns: network.featureCount)
         for k in path.residuals.indices.reversed() {
             let tangent = network.headOutputs(features: supportFeatures, head: g)
             ParameterArithmetic.addScaled(network.featureGradient(outputGradient: tangent, head: path.heads[k]), -rate,
@@ -69,7 +69,7 @@ extension FiniteGBML {
     }
 
     /// The head-only inner loop of `task` from the network's own head, centered by f_θ₀(X').
-    func adaptHead(_ network: FullyConnectedNetwork, features: Matrix, task: CenteredTask,
+    func adaptHead(_ network: Network, features: Matrix, task: CenteredTask,
                    schedule: GradientDescentSchedule, recording: Bool = false) -> HeadAdaptationPath {
         network.adaptHead(Array(network.parameters[network.headParameters]), features: features,
                           offset: task.supportOffset, labels: task.supportLabels, schedule: schedule, recording: recording)

@@ -36,7 +36,7 @@ extension FullyConnectedNetwork {
     }
 
     /// Adds the body's parameter gradients into `gradient` (indexed like `parameters`).
-    func backpropagateBody(_ featureGradient: Matrix, trace: BodyTrace, into gradient: UnsafeMutablePointer<Double>) {
+    public func backpropagateBody(_ featureGradient: Matrix, trace: BodyTrace, into gradient: UnsafeMutablePointer<Double>) {
         parameters.withUnsafeBufferPointer { p in
             backpropagateBody(featureGradient, trace: trace, at: p.baseAddress!, scale: 1, into: gradient)
         }

@@ -1,12 +1,14 @@
+import FewShot
 import InfiniteWidth
 import LinearAlgebra
+import Paradigms
 
 /// A finite convolutional network of the architecture's `Convolution`, c channels in every hidden
-/// layer, NTK parameterization (Neural Tangents' `stax.Conv(c, (Kh, Kw), padding,
-/// parameterization='ntk')` → φ, then `Flatten()` / `GlobalAvgPool()`, then `Dense(1)`):
+/// layer, NTK parameterization, k outputs (Neural Tangents' `stax.Conv(c, (Kh, Kw), padding,
+/// parameterization='ntk')` → φ, then `Flatten()` / `GlobalAvgPool()`, then `Dense(k)`):
 ///
-///     z^l = (σ_w/√(Kh·Kw·C_{l−1}))·P(h^{l−1})·W^l + σ_b·b^l,   h^l = φ(z^l),   h⁰ = x (H·W × C)
-///     f(x) = (σ_w,out/√F)·r(h^L)·w + σ_b,out·b
+///     z^l = (σ_w/√(Kh·Kw·C_{l−1}))·P(h^{l−1})·W^l + σ_b·1·b^lᵀ,   h^l = φ(z^l),   h⁰ = x (H·W × C)
+///     f(x) = (σ_w,out/√F)·W_out·r(h^L) + σ_b,out·b_out
 ///
 /// where P(h) is the H·W × Kh·Kw·C matrix of patches (row p: the filter taps around pixel p, zero
 /// or wrapped beyond the border), r is the flattened H·W·c activations (F = H·W·c) or their mean
@@ -14,252 +16,183 @@ import LinearAlgebra
 /// CNTK of `KernelRecursion` as c grows, with fluctuations of order 1/√c.
 ///
 /// Parameters live in one flat buffer, layer after layer, W (row-major, Kh·Kw·C_{l−1} × c)
-/// before b; the readout (w, then b) last. Forward passes and gradients go one image at a time,
-/// with BLAS for the patch products.
+/// before b; the readout (W_out, k × F row-major, then b_out) last. Hidden layer l draws from
+/// `SeededGenerator(seed, stream: l)`, the readout from stream 0 (as the fully connected network).
+/// A batch of n images runs as one stacked n·H·W-row matrix per layer, so every patch product is
+/// one GEMM (`ConvolutionalPasses.swift`).
 public struct ConvolutionalNetwork: Sendable {
     public let architecture: Architecture
     public let convolution: Convolution
     /// c, the number of channels of every hidden layer.
     public let channels: Int
+    /// k, the number of outputs.
+    public let outputCount: Int
     public var parameters: [Double]
 
-    /// The offset of each hidden layer's W in `parameters` (its b follows it), and the readout's.
-    let layerOffsets: [Int]
-    let readoutOffset: Int
+    /// The hidden layers 1 … L and the readout.
+    let hiddenLayers: [PatchLayer]
+    public let readout: AffineLayer
+    let elementwise: ElementwiseActivation
 
-    public init(architecture: Architecture, channels: Int, seed: UInt64) throws {
-        guard let convolution = architecture.convolution else { throw FiniteWidthError.convolutionalArchitecture }
+    public init(architecture: Architecture, channels: Int, outputs: Int = 1, seed: UInt64) throws {
+        guard let convolution = architecture.convolution else { throw FiniteWidthError.fullyConnectedArchitecture }
         guard channels >= 1 else { throw FiniteWidthError.invalidWidth(channels) }
+        guard outputs >= 1 else { throw FiniteWidthError.invalidOutputCount(outputs) }
         self.architecture = architecture
         self.convolution = convolution
         self.channels = channels
-        var offsets: [Int] = [], offset = 0
+        outputCount = outputs
+        var layers: [PatchLayer] = [], offset = 0
         for l in 1...architecture.depth {
-            offsets.append(offset)
-            offset += Self.patchWidth(convolution, inputChannels: l == 1 ? convolution.channels : channels) * channels + channels
+            let layer = PatchLayer(fanIn: convolution.filterSize * (l == 1 ? convolution.channels : channels),
+                                   channels: channels, offset: offset, weightStd: architecture.weightStd,
+                                   biasStd: architecture.biasStd)
+            layers.append(layer)
+            offset = layer.parameters.upperBound
         }
-        layerOffsets = offsets
-        readoutOffset = offset
-        var parameters = [Double](repeating: 0, count: offset + Self.readoutFanIn(convolution, channels: channels) + 1)
-        for l in 0...architecture.depth {
-            // Hidden layer l + 1 from stream l + 1, the readout from stream 0 (as the FC network).
-            var generator = SeededGenerator(seed: seed, stream: l == architecture.depth ? 0 : UInt64(l + 1))
-            let range = l == architecture.depth ? readoutOffset..<parameters.count : offsets[l]..<(l + 1 < offsets.count ? offsets[l + 1] : readoutOffset)
-            for k in range { parameters[k] = generator.normal() }
+        hiddenLayers = layers
+        let fanIn = convolution.readout == .flatten ? convolution.pixels * channels : channels
+        readout = AffineLayer(fanIn: fanIn, fanOut: outputs, offset: offset, weightStd: architecture.readoutWeightStd,
+                              biasStd: architecture.readoutBiasStd, parameterization: .ntk)
+        elementwise = ElementwiseActivation(activation: architecture.activation)
+        let head = readout
+        var parameters = [Double](repeating: 0, count: head.parameters.upperBound)
+        parameters.withUnsafeMutableBufferPointer { buffer in
+            for (index, layer) in layers.enumerated() {
+                var generator = SeededGenerator(seed: seed, stream: UInt64(index + 1))
+                for k in layer.parameters { buffer[k] = generator.normal() }
+            }
+            var generator = SeededGenerator(seed: seed, stream: 0)
+            head.drawParameters(into: buffer, using: &generator)
         }
         self.parameters = parameters
     }
 
     public var parameterCount: Int { parameters.count }
+    /// L, the number of hidden layers.
+    public var depth: Int { architecture.depth }
 
-    static func patchWidth(_ convolution: Convolution, inputChannels: Int) -> Int {
-        convolution.filterSize * inputChannels
+    /// Refuses an input set that is empty or whose rows are not H·W·C values.
+    func validateInputs(_ x: Matrix, name: String) throws {
+        guard x.rows > 0 else { throw FiniteWidthError.noPoints(set: name) }
+        try convolution.validate(inputDimension: x.columns, set: name)
     }
 
-    static func readoutFanIn(_ convolution: Convolution, channels: Int) -> Int {
-        convolution.readout == .flatten ? convolution.pixels * channels : channels
+    /// Refuses a label or offset matrix that is not `points × k`.
+    func validateOutputShape(_ m: Matrix, name: String, points: Int) throws {
+        guard m.rows == points, m.columns == outputCount else {
+            throw FiniteWidthError.shapeMismatch(matrix: name, expectedRows: points, expectedColumns: outputCount,
+                                                 rows: m.rows, columns: m.columns)
+        }
     }
 
-    /// f(x) for each row of `x` (one image per row, H·W·C values, NHWC).
-    public func outputs(_ x: Matrix) throws -> [Double] {
-        try convolution.validate(inputDimension: x.columns, set: "inputs")
-        return (0..<x.rows).map { forward(x.row($0)).output }
-    }
-
-    /// ∂f(x)/∂θ for each row of `x`: the n × P Jacobian.
-    public func jacobian(_ x: Matrix) throws -> Matrix {
-        try convolution.validate(inputDimension: x.columns, set: "inputs")
+    /// ∂f_o(x)/∂θ for each row of `x` and output unit o: the n × P Jacobian, one image at a time.
+    public func jacobian(_ x: Matrix, outputIndex: Int = 0) throws -> Matrix {
+        guard (0..<outputCount).contains(outputIndex) else {
+            throw FiniteWidthError.outputIndexOutOfRange(index: outputIndex, outputs: outputCount)
+        }
+        try validateInputs(x, name: "X")
         var result = Matrix(rows: x.rows, columns: parameterCount)
-        for i in 0..<x.rows {
-            let gradient = self.gradient(x.row(i))
-            result.withUnsafeMutableBufferPointer { buffer in
-                for k in 0..<parameterCount { buffer[i * parameterCount + k] = gradient[k] }
+        var unit = Matrix(rows: 1, columns: outputCount)
+        unit[0, outputIndex] = 1
+        parameters.withUnsafeBufferPointer { p in
+            result.withUnsafeMutableBufferPointer { j in
+                for i in 0..<x.rows {
+                    let trace = traceBody(x.rows(i..<(i + 1)), at: p.baseAddress!)
+                    let row = j.baseAddress! + i * parameterCount
+                    readout.addGradient(unit, input: trace.features, into: row)
+                    backpropagateBody(readout.pullBack(unit, parameters: p.baseAddress!), trace: trace,
+                                      at: p.baseAddress!, scale: 1, into: row)
+                }
             }
         }
         return result
     }
 
-    /// The empirical kernels at the current parameters: Θ̂ = J·Jᵀ (NTK) and K̂, the readout's
-    /// own part (its tangent kernel, which the NNGP 𝒦 is the limit of).
-    public func empiricalKernels(_ x: Matrix) throws -> (ntk: Matrix, head: Matrix) {
-        let j = try jacobian(x)
-        let readout = j.block(rows: 0..<x.rows, columns: readoutOffset..<parameterCount)
-        return (Matrix.gram(j), Matrix.gram(readout))
+    /// The empirical kernels of output unit o at the current parameters: Θ̂ = J·Jᵀ (NTK) and K̂,
+    /// the readout's own part (its tangent kernel, which the NNGP 𝒦 is the limit of; the same for
+    /// every unit).
+    public func empiricalKernels(_ x: Matrix, outputIndex: Int = 0) throws -> (ntk: Matrix, head: Matrix) {
+        let j = try jacobian(x, outputIndex: outputIndex)
+        let row = readout.weights.lowerBound + outputIndex * readout.fanIn   // W_out's row o: a·r(h^L)
+        let head = j.block(rows: 0..<x.rows, columns: row..<(row + readout.fanIn))
+        var k = Matrix.gram(head)
+        Entrywise.add(readout.kernelBiasShift, to: &k)
+        return (Matrix.gram(j), k)
     }
 
-    // MARK: forward and backward passes of one image
-
-    /// The activations of one image: the patches and pre-activations of every hidden layer.
-    struct Trace {
-        var patches: [Matrix] = []
-        var preActivations: [Matrix] = []
-        var features: [Double] = []
-        var output = 0.0
-    }
-
-    func forward(_ image: [Double]) -> Trace {
-        var trace = Trace()
-        var h = Matrix(rows: convolution.pixels, columns: convolution.channels, elements: image)
-        for l in 0..<architecture.depth {
-            let patches = ImagePatches.extract(h, convolution)
-            let (w, b) = weights(layer: l, inputChannels: h.columns)
-            var z = Matrix.product(patches, w, alpha: architecture.weightStd / Double(patches.columns).squareRoot())
-            z.withUnsafeMutableBufferPointer { buffer in
-                for p in 0..<convolution.pixels {
-                    for c in 0..<channels { buffer[p * channels + c] += architecture.biasStd * b[c] }
-                }
-            }
-            trace.patches.append(patches)
-            trace.preActivations.append(z)
-            h = Matrix(rows: z.rows, columns: z.columns, elements: z.elements.map(architecture.activation.value))
-        }
-        trace.features = readoutFeatures(h)
-        let fanIn = Double(trace.features.count)
-        var sum = 0.0
-        for (k, feature) in trace.features.enumerated() { sum += feature * parameters[readoutOffset + k] }
-        trace.output = architecture.readoutWeightStd / fanIn.squareRoot() * sum
-            + architecture.readoutBiasStd * parameters[parameterCount - 1]
-        return trace
-    }
-
-    /// r(h^L): the flattened activations, or their mean over pixels.
-    private func readoutFeatures(_ h: Matrix) -> [Double] {
-        guard convolution.readout == .globalAveragePool else { return h.elements }
-        return (0..<channels).map { c in (0..<h.rows).reduce(0) { $0 + h[$1, c] } / Double(h.rows) }
-    }
-
-    /// W^l (Kh·Kw·C_in × c) and b^l of hidden layer l (0-based).
-    private func weights(layer l: Int, inputChannels: Int) -> (Matrix, [Double]) {
-        let rows = Self.patchWidth(convolution, inputChannels: inputChannels), start = layerOffsets[l]
-        let w = Matrix(rows: rows, columns: channels, elements: Array(parameters[start..<(start + rows * channels)]))
-        return (w, Array(parameters[(start + rows * channels)..<(start + rows * channels + channels)]))
-    }
-
-    /// ∂f(x)/∂θ of one image, by backpropagation through the patches: the readout's part, then
-    /// the body's for the feature gradient ∂f/∂r = (σ_w,out/√F)·w.
-    func gradient(_ image: [Double]) -> [Double] {
-        let trace = forward(image)
-        var gradient = [Double](repeating: 0, count: parameterCount)
-        let fanIn = Double(trace.features.count), readoutScale = architecture.readoutWeightStd / fanIn.squareRoot()
-        for (k, feature) in trace.features.enumerated() { gradient[readoutOffset + k] = readoutScale * feature }
-        gradient[parameterCount - 1] = architecture.readoutBiasStd
-        let featureGradient = parameters[readoutOffset..<(parameterCount - 1)].map { readoutScale * $0 }
-        addBodyGradient(featureGradient, trace: trace, into: &gradient)
-        return gradient
-    }
-
-    /// Adds J_bodyᵀ·g of one image into `gradient` (indexed like `parameters`), for the gradient g
-    /// (F values) of a loss with respect to the readout features r(h^L).
-    func addBodyGradient(_ featureGradient: [Double], trace: Trace, into gradient: inout [Double]) {
-        // ∂/∂h^L: r is the identity (flatten) or the mean over pixels (GAP).
-        var upstream = Matrix(rows: convolution.pixels, columns: channels)
-        for p in 0..<convolution.pixels {
-            for c in 0..<channels {
-                upstream[p, c] = convolution.readout == .flatten
-                    ? featureGradient[p * channels + c] : featureGradient[c] / Double(convolution.pixels)
-            }
-        }
-        for l in stride(from: architecture.depth - 1, through: 0, by: -1) {
-            let z = trace.preActivations[l], patches = trace.patches[l]
-            var delta = upstream
-            delta.withUnsafeMutableBufferPointer { d in
-                for k in 0..<d.count { d[k] *= architecture.activation.derivative(z.elements[k]) }
-            }
-            let scale = architecture.weightStd / Double(patches.columns).squareRoot()
-            let gradW = Matrix.product(patches, delta, transposeA: true, alpha: scale)
-            let start = layerOffsets[l]
-            for k in 0..<gradW.elements.count { gradient[start + k] += gradW.elements[k] }
-            for c in 0..<channels {
-                var sum = 0.0
-                for p in 0..<convolution.pixels { sum += delta[p, c] }
-                gradient[start + gradW.elements.count + c] += architecture.biasStd * sum
-            }
-            guard l > 0 else { break }
-            let (w, _) = weights(layer: l, inputChannels: channels)
-            let patchGradient = Matrix.product(delta, w, transposeB: true, alpha: scale)
-            upstream = ImagePatches.scatter(patchGradient, convolution, channels: channels)
-        }
+    /// The empirical kernels on every stacked point of a task set, wrapped like the analytic ones
+    /// (ntk = Θ̂, head = nngp = K̂, body = Θ̂ − K̂), as `FullyConnectedNetwork.empiricalTaskKernels`.
+    public func empiricalTaskKernels(_ points: StackedPoints) throws -> TaskKernels {
+        let (ntk, head) = try empiricalKernels(points.inputs)
+        let kernels = NetworkKernels(depth: depth, nngp: head, ntk: ntk, head: head, body: ntk - head)
+        return TaskKernels(points: points, kernels: kernels)
     }
 }
 
-extension ConvolutionalNetwork: LinearHeadNetwork {
-    /// The readout f = (σ_w,out/√F)·⟨w, r(h^L)⟩ + σ_b,out·b as an affine layer (one output; w then
-    /// b, as laid out in `parameters`), so that the head code of `LinearHeadNetwork` is shared.
-    public var readout: AffineLayer {
-        AffineLayer(fanIn: featureCount, fanOut: 1, offset: readoutOffset, weightStd: architecture.readoutWeightStd,
-                    biasStd: architecture.readoutBiasStd, parameterization: .ntk)
+/// One convolution of the body, z = a·P·W + β·1·bᵀ on stacked patches P (rows: pixels of every
+/// image), with W (fanIn × c, row-major) at `offset` in the flat buffer followed by b (c values);
+/// a = σ_w/√fanIn, β = σ_b (NTK parameterization).
+struct PatchLayer: Sendable {
+    /// Kh·Kw·C_in.
+    let fanIn: Int
+    let channels: Int
+    let offset: Int
+    let weightMultiplier: Double
+    let biasMultiplier: Double
+
+    init(fanIn: Int, channels: Int, offset: Int, weightStd: Double, biasStd: Double) {
+        (self.fanIn, self.channels, self.offset) = (fanIn, channels, offset)
+        (weightMultiplier, biasMultiplier) = (weightStd / Double(fanIn).squareRoot(), biasStd)
     }
 
-    /// The hidden layers' parameters (they come first; the readout's w and b follow).
-    public var bodyParameters: Range<Int> { 0..<readoutOffset }
-    /// The readout's parameters: w (F values), then b.
-    public var headParameters: Range<Int> { readoutOffset..<parameterCount }
-    /// F: H·W·c with a flatten readout, c with global average pooling.
-    public var featureCount: Int { Self.readoutFanIn(convolution, channels: channels) }
+    var weightCount: Int { fanIn * channels }
+    var biases: Range<Int> { (offset + weightCount)..<(offset + weightCount + channels) }
+    var parameters: Range<Int> { offset..<biases.upperBound }
 
-    /// r(h^L(x)) for each row of `x`, n × F: the features the readout reads.
-    public func features(_ x: Matrix) throws -> Matrix {
-        try convolution.validate(inputDimension: x.columns, set: "inputs")
-        return Matrix(rows: x.rows, columns: featureCount, elements: (0..<x.rows).flatMap { forward(x.row($0)).features })
+    func weightView(_ p: UnsafePointer<Double>) -> MatrixView {
+        MatrixView(base: p + offset, rows: fanIn, columns: channels)
     }
 
-    /// J_bodyᵀ·vec(G) = Σ_i J_body(x_i)ᵀ·G_i, one backward pass per image.
-    public func bodyGradient(featureGradient: Matrix, inputs x: Matrix) throws -> [Double] {
-        try convolution.validate(inputDimension: x.columns, set: "inputs")
-        precondition(featureGradient.rows == x.rows && featureGradient.columns == featureCount,
-                     "the feature gradient must be \(x.rows)×\(featureCount)")
-        var gradient = [Double](repeating: 0, count: parameterCount)
-        for i in 0..<x.rows {
-            addBodyGradient(featureGradient.row(i), trace: forward(x.row(i)), into: &gradient)
+    /// a·P·W + β·1·bᵀ.
+    func apply(_ patches: Matrix, parameters p: UnsafePointer<Double>) -> Matrix {
+        let bias = p + biases.lowerBound, (c, beta) = (channels, biasMultiplier)
+        return Matrix.filled(rows: patches.rows, columns: channels) { z in
+            for i in 0..<z.rows {
+                for j in 0..<c { z.base[i * c + j] = beta * bias[j] }
+            }
+            patches.withView { gemm($0, weightView(p), into: z, alpha: weightMultiplier, beta: 1) }
         }
-        return Array(gradient[bodyParameters])
     }
-}
 
-/// The patch matrix of an image and its adjoint.
-enum ImagePatches {
-    /// The pixel that filter tap (t_y, t_x) of pixel p reads, or nil beyond a SAME border.
-    static func source(_ p: Int, tapY: Int, tapX: Int, _ convolution: Convolution) -> Int? {
-        let (h, w) = (convolution.imageHeight, convolution.imageWidth)
-        var y = p / w + tapY - convolution.filterHeight / 2, x = p % w + tapX - convolution.filterWidth / 2
-        switch convolution.padding {
-        case .same:
-            guard (0..<h).contains(y), (0..<w).contains(x) else { return nil }
-        case .circular:
-            y = (y % h + h) % h
-            x = (x % w + w) % w
+    /// Z ← Z + a·P·W (no bias).
+    func addWeightProduct(_ patches: Matrix, parameters p: UnsafePointer<Double>, into z: inout Matrix) {
+        patches.withView { pv in z.withMutableView { gemm(pv, weightView(p), into: $0, alpha: weightMultiplier, beta: 1) } }
+    }
+
+    /// a·D·Wᵀ: the gradient with respect to the patches.
+    func pullBack(_ delta: Matrix, parameters p: UnsafePointer<Double>) -> Matrix {
+        Matrix.filled(rows: delta.rows, columns: fanIn) { g in
+            delta.withView { gemm($0, weightView(p), transposeB: true, into: g, alpha: weightMultiplier, beta: 0) }
         }
-        return y * w + x
     }
 
-    /// P(h): row p holds the taps around pixel p, tap-major then channel (H·W × Kh·Kw·C).
-    static func extract(_ h: Matrix, _ convolution: Convolution) -> Matrix {
-        let c = h.columns, width = convolution.filterSize * c
-        var patches = Matrix(rows: convolution.pixels, columns: width)
-        for p in 0..<convolution.pixels {
-            for ty in 0..<convolution.filterHeight {
-                for tx in 0..<convolution.filterWidth {
-                    guard let q = source(p, tapY: ty, tapX: tx, convolution) else { continue }
-                    let column = (ty * convolution.filterWidth + tx) * c
-                    for k in 0..<c { patches[p, column + k] = h[q, k] }
-                }
+    /// G ← G + a·D·Wᵀ.
+    func addPullBack(_ delta: Matrix, parameters p: UnsafePointer<Double>, into g: inout Matrix) {
+        delta.withView { d in g.withMutableView { gemm(d, weightView(p), transposeB: true, into: $0, alpha: weightMultiplier, beta: 1) } }
+    }
+
+    /// ∂W += s·a·Pᵀ·D and (if `includeBias`) ∂b += s·β·Σ_rows D, at this layer's offset.
+    func addGradient(_ delta: Matrix, patches: Matrix, into gradient: UnsafeMutablePointer<Double>,
+                     includeBias: Bool = true, scale: Double = 1) {
+        let weightGradient = MutableMatrixView(base: gradient + offset, rows: fanIn, columns: channels)
+        delta.withView { d in
+            patches.withView { gemm($0, transposeA: true, d, into: weightGradient, alpha: scale * weightMultiplier, beta: 1) }
+            guard includeBias else { return }
+            let (bias, c, s) = (gradient + biases.lowerBound, channels, scale * biasMultiplier)
+            for i in 0..<d.rows {
+                for j in 0..<c { bias[j] += s * d.base[i * c + j] }
             }
         }
-        return patches
-    }
-
-    /// The adjoint of `extract`: adds each patch entry back onto the pixel it was read from.
-    static func scatter(_ patches: Matrix, _ convolution: Convolution, channels c: Int) -> Matrix {
-        var h = Matrix(rows: convolution.pixels, columns: c)
-        for p in 0..<convolution.pixels {
-            for ty in 0..<convolution.filterHeight {
-                for tx in 0..<convolution.filterWidth {
-                    guard let q = source(p, tapY: ty, tapX: tx, convolution) else { continue }
-                    let column = (ty * convolution.filterWidth + tx) * c
-                    for k in 0..<c { h[q, k] += patches[p, column + k] }
-                }
-            }
-        }
-        return h
     }
 }

@@ -14,15 +14,16 @@ public struct CorrelatedHeads: Sendable {
     public let correlation: Double
     /// c, the common draw.
     public let common: [Double]
-    private let network: FullyConnectedNetwork
+    /// The readout whose initial distribution the heads are drawn from (relocated to offset 0).
+    private let readout: AffineLayer
     private let seed: UInt64
 
-    public init(network: FullyConnectedNetwork, correlation: Double, seed: UInt64) throws {
+    public init<Network: LinearHeadNetwork>(network: Network, correlation: Double, seed: UInt64) throws {
         guard correlation >= 0, correlation <= 1 else { throw FiniteTrainingError.headCorrelationOutOfRange(correlation) }
         self.correlation = correlation
-        self.network = network
+        readout = network.readout.relocated(to: 0)
         self.seed = seed
-        common = Array(network.parameters[network.headParameters])
+        common = Array(network.parameters[network.readout.parameters])
     }
 
     /// head_i of training task i.
@@ -34,7 +35,8 @@ public struct CorrelatedHeads: Sendable {
     private func head(stream: UInt64) -> [Double] {
         guard correlation < 1 else { return common }
         var generator = SeededGenerator(seed: seed, stream: stream)
-        var head = network.drawHead(using: &generator)
+        var head = [Double](repeating: 0, count: readout.parameterCount)
+        head.withUnsafeMutableBufferPointer { readout.drawParameters(into: $0, using: &generator) }
         for i in head.indices { head[i] *= (1 - correlation).squareRoot() }
         ParameterArithmetic.addScaled(common, correlation.squareRoot(), to: &head)
         return head

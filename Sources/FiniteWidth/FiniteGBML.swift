@@ -17,7 +17,9 @@ import Paradigms
 /// Its infinite-width limit is `MetaTrainedGBML` with the same settings: innerSolver
 /// `.gradientDescent(λ, τ)`, testSolver `.gradientDescent(λ̂, τ̂)`, training
 /// `.gradientDescent(η, S)`. First-order variants have no kernel limit in Paradigms.
-public struct FiniteGBML: FiniteLearner {
+///
+/// Generic over the network (`FiniteGBML`: fully connected; `ConvolutionalGBML`: convolutional).
+public struct FiniteGBMLTrainer<Network: TrainableNetwork>: FiniteLearner {
     public let tasks: TaskSet
     /// The method (ANIL or MAML), the solvers and the outer schedule.
     public let settings: GBMLSettings
@@ -31,14 +33,14 @@ public struct FiniteGBML: FiniteLearner {
     /// λ̂ and τ̂ of the test-time adaptation.
     public let testSchedule: GradientDescentSchedule
     /// θ₀ (the centering).
-    public let initialNetwork: FullyConnectedNetwork
+    public let initialNetwork: Network
     /// θ, the meta-trained network.
-    public private(set) var network: FullyConnectedNetwork
+    public private(set) var network: Network
     /// `MetaTrainedGBML` on the empirical kernels at initialisation (the network's
-    /// linearization, exactly so for one output). Building it refuses a divergent λ (against
-    /// λ_max of each training support kernel, K̂ for ANIL, Θ̂ for MAML) and η (against λ_max(Φ̂);
-    /// first-order variants are held to the bound of their exact method); at init its
-    /// predictions are computed once to refuse a divergent λ̂.
+    /// linearization, exactly so for one output). Before it is built, λ and λ̂ are checked
+    /// directly against λ_max of each training and test support kernel (K̂ for ANIL, Θ̂ for
+    /// MAML; `checkStability`); building it refuses a divergent η (against λ_max(Φ̂);
+    /// first-order variants are held to the bound of their exact method).
     public let initialKernelPredictor: MetaTrainedGBML
     public private(set) var stepsTaken = 0
     let points: StackedPoints
@@ -58,14 +60,16 @@ public struct FiniteGBML: FiniteLearner {
         schedule = try GradientDescentSchedule(settings.training)
         innerSchedule = try GradientDescentSchedule(settings.innerSolver)
         testSchedule = try GradientDescentSchedule(settings.testSolver, testTime: true)
-        let network = try FullyConnectedNetwork(architecture: architecture, inputDimension: tasks.inputDimension,
-                                                width: width, outputs: tasks.labelWidth, seed: seed)
+        let network = try Network(architecture: architecture, inputDimension: tasks.inputDimension,
+                                  width: width, outputs: tasks.labelWidth, seed: seed)
         let points = StackedPoints(tasks)
         self.points = points
-        initialKernelPredictor = try MetaTrainedGBML(tasks: tasks, kernels: network.empiricalTaskKernels(points),
-                                                     settings: settings)
-        if !tasks.test.isEmpty { _ = try initialKernelPredictor.predictions() }
-        let offsets = try network.outputs(points.inputs)
+        let kernels = try network.empiricalTaskKernels(points)
+        let spectra = try SupportSpectra(kernels: kernels, method: settings.method)
+        try Self.checkStability(innerSchedule, spectra.train, parameter: .innerRate)
+        try Self.checkStability(testSchedule, spectra.test, parameter: .testInnerRate)
+        initialKernelPredictor = try MetaTrainedGBML(tasks: tasks, kernels: kernels, settings: settings, spectra: spectra)
+        let offsets = try network.outputs(points.inputs, offset: nil)
         trainTasks = tasks.train.indices.map { i in
             CenteredTask(tasks.train[i], offsets: offsets, support: points.trainSupport[i], query: points.trainQuery[i])
         }
@@ -118,7 +122,22 @@ public struct FiniteGBML: FiniteLearner {
         return gradient.loss
     }
 
-    private func outer(_ network: FullyConnectedNetwork, wantsGradient: Bool) throws
+    /// Refuses a rate λ with λ·s_max > 2 on any of the support kernels (κ̂(X', X') of each task,
+    /// K̂ for ANIL, Θ̂ for MAML): gradient descent on the linearized loss diverges there. The
+    /// bound is checked on the eigenvalues directly, with the same typed error as the kernel
+    /// predictor's (`AdaptationError.divergentRate`, naming the parameter and the bound).
+    static func checkStability(_ schedule: GradientDescentSchedule, _ spectra: [SupportSpectrum],
+                               parameter: Hyperparameter) throws {
+        for spectrum in spectra {
+            let largest = spectrum.eigen.largestEigenvalue
+            guard schedule.rate * largest <= 2 else {
+                throw AdaptationError.divergentRate(parameter: parameter, rate: schedule.rate, matrix: spectrum.name,
+                                                    largestEigenvalue: largest)
+            }
+        }
+    }
+
+    private func outer(_ network: Network, wantsGradient: Bool) throws
         -> (loss: Double, gradient: [Double]?) {
         switch settings.method {
         case .anil: return try anilOuter(network, wantsGradient: wantsGradient)
@@ -126,6 +145,11 @@ public struct FiniteGBML: FiniteLearner {
         }
     }
 }
+
+/// ANIL, MAML and FOMAML on a fully connected network.
+public typealias FiniteGBML = FiniteGBMLTrainer<FullyConnectedNetwork>
+/// ANIL, MAML and FOMAML on a convolutional network (`--width` channels).
+public typealias ConvolutionalGBML = FiniteGBMLTrainer<ConvolutionalNetwork>
 
 /// A task with the centering f_θ₀ of its support and query points.
 struct CenteredTask: Sendable {

@@ -5,7 +5,7 @@ import LinearAlgebra
 /// test task's support set with τ̂ steps of rate λ̂ — the head alone for ANIL (one forward pass
 /// on all test points gives the features), all parameters for MAML and FOMAML — and predicts
 /// F(X) = f_θ̂(X) − f_θ₀(X) on its query points.
-extension FiniteGBML {
+extension FiniteGBMLTrainer {
     public func predictions() throws -> [Matrix] {
         try predictions(headOnly: settings.method == .anil)
     }

@@ -16,7 +16,9 @@ import Paradigms
 ///
 /// Its infinite-width limit is `TrainedMTL` with the same settings: training
 /// `.gradientDescent(rate: η, steps: S)` and test solver `.gradientDescent(rate: λ̂, steps: τ̂)`.
-public struct FiniteMTL: FiniteLearner {
+///
+/// Generic over the network (`FiniteMTL`: fully connected; `ConvolutionalMTL`: convolutional).
+public struct FiniteMTLTrainer<Network: TrainableNetwork>: FiniteLearner {
     public let tasks: TaskSet
     public let settings: MTLSettings
     /// η and S.
@@ -28,14 +30,14 @@ public struct FiniteMTL: FiniteLearner {
     /// w_i⁰, the heads at initialisation.
     public let initialHeads: [[Double]]
     /// θ₀ (its readout is c, the common head draw).
-    public let initialNetwork: FullyConnectedNetwork
+    public let initialNetwork: Network
     /// The trained body θ; its own readout stays c and is not trained (the heads are `heads`).
-    public private(set) var network: FullyConnectedNetwork
+    public private(set) var network: Network
     /// w_i, the trained heads.
     public private(set) var heads: [[Double]]
     /// `TrainedMTL` on the empirical kernels at initialisation (the linearization; exact for one
-    /// output and ρ = 1). Building it refuses a divergent η (against λ_max(Θ̂_MTL)); at init its
-    /// predictions are computed once to refuse a divergent λ̂ (against λ_max(K̂(X', X'))).
+    /// output and ρ = 1). Building it refuses a divergent η (against λ_max(Θ̂_MTL)); λ̂ is checked
+    /// directly against λ_max(K̂(X', X')) of each test support set.
     public let initialKernelPredictor: TrainedMTL
     public private(set) var stepsTaken = 0
     let points: StackedPoints
@@ -49,13 +51,15 @@ public struct FiniteMTL: FiniteLearner {
         }
         schedule = try GradientDescentSchedule(settings.training)
         testSchedule = try GradientDescentSchedule(settings.testSolver, testTime: true)
-        let network = try FullyConnectedNetwork(architecture: architecture, inputDimension: tasks.inputDimension,
-                                                width: width, outputs: tasks.labelWidth, seed: seed)
+        let network = try Network(architecture: architecture, inputDimension: tasks.inputDimension,
+                                  width: width, outputs: tasks.labelWidth, seed: seed)
         headDraws = try CorrelatedHeads(network: network, correlation: settings.headCorrelation, seed: seed)
         points = StackedPoints(tasks)
-        initialKernelPredictor = try TrainedMTL(tasks: tasks, kernels: network.empiricalTaskKernels(points),
-                                                settings: settings)
-        if !tasks.test.isEmpty { _ = try initialKernelPredictor.predictions() }
+        let kernels = try network.empiricalTaskKernels(points)
+        initialKernelPredictor = try TrainedMTL(tasks: tasks, kernels: kernels, settings: settings)
+        // λ̂ against λ_max(K̂(X', X')) of each test support set, directly on the eigenvalues.
+        try FiniteGBMLTrainer<Network>.checkStability(testSchedule, SupportSpectra.head(kernels).test,
+                                                      parameter: .testInnerRate)
         let heads = tasks.train.indices.map(headDraws.trainingHead)
         let features = try network.features(points.inputs)
         data = MultiTaskData(tasks: tasks, points: points, data: settings.data, network: network,
@@ -98,10 +102,10 @@ public struct FiniteMTL: FiniteLearner {
     /// L, ∂L/∂θ (the body) and ∂L/∂w_i: the residual r_i of each task gives its head's gradient
     /// and the feature gradient a·r_i·W_i on its rows of 𝒟; one backward pass of those rows
     /// gives the body's.
-    private func gradientParts(_ body: FullyConnectedNetwork, _ heads: [[Double]]) throws
+    private func gradientParts(_ body: Network, _ heads: [[Double]]) throws
         -> (loss: Double, body: [Double], heads: [[Double]]) {
         let trace = try body.traceBody(data.inputs)
-        var featureGradient = Matrix(rows: data.inputs.rows, columns: body.width)
+        var featureGradient = Matrix(rows: data.inputs.rows, columns: body.featureCount)
         var headGradients: [[Double]] = []
         var loss = 0.0
         for (i, rows) in data.rows.enumerated() {
@@ -115,7 +119,7 @@ public struct FiniteMTL: FiniteLearner {
     }
 
     /// The network with the body of a flat MTL parameter vector (nil: the current one) and the heads.
-    private func split(_ parameters: [Double]?) throws -> (FullyConnectedNetwork, [[Double]]) {
+    private func split(_ parameters: [Double]?) throws -> (Network, [[Double]]) {
         guard let parameters else { return (network, heads) }
         let bodyCount = network.bodyParameters.count, headCount = network.headParameters.count
         let expected = bodyCount + heads.count * headCount
@@ -131,6 +135,11 @@ public struct FiniteMTL: FiniteLearner {
     }
 }
 
+/// Multi-task learning on a fully connected network.
+public typealias FiniteMTL = FiniteMTLTrainer<FullyConnectedNetwork>
+/// Multi-task learning on a convolutional network (`--width` channels).
+public typealias ConvolutionalMTL = FiniteMTLTrainer<ConvolutionalNetwork>
+
 /// The MTL training data: 𝒟 = [D_1; …; D_N] stacked, each task's rows, labels Y_{D_i} and
 /// centering w_i⁰(H_θ₀(D_i)).
 struct MultiTaskData: Sendable {
@@ -139,7 +148,7 @@ struct MultiTaskData: Sendable {
     let labels: [Matrix]
     let offsets: [Matrix]
 
-    init(tasks: TaskSet, points: StackedPoints, data: MTLSettings.TrainingData, network: FullyConnectedNetwork,
+    init<Network: LinearHeadNetwork>(tasks: TaskSet, points: StackedPoints, data: MTLSettings.TrainingData, network: Network,
          initialFeatures: Matrix, initialHeads: [[Double]]) {
         let stacked = tasks.train.indices.map { data == .query ? points.trainQuery[$0] : points.trainTask($0) }
         var rows: [Range<Int>] = [], start = 0
@@ -156,7 +165,7 @@ struct MultiTaskData: Sendable {
     }
 
     /// w_i(H(D_i)) − w_i⁰(H_θ₀(D_i)) − Y_{D_i}, from the body's features H(D_i).
-    func residual(_ i: Int, _ body: FullyConnectedNetwork, _ head: [Double], taskFeatures: Matrix) -> Matrix {
+    func residual<Network: LinearHeadNetwork>(_ i: Int, _ body: Network, _ head: [Double], taskFeatures: Matrix) -> Matrix {
         body.headResidual(head, features: taskFeatures, offset: offsets[i], labels: labels[i])
     }
 }

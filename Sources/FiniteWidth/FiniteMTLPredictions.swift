@@ -10,7 +10,7 @@ import Paradigms
 /// which starts as `init` — w = w_ref = √ρ·c + √(1−ρ)·e_new, drawn like the training heads —
 /// or `mean` — w = mean of the trained heads, w_ref = mean of the initial heads; then τ̂ steps
 /// of rate λ̂ on ½‖g(X') − Y'‖² over w alone, and F_MTL(X) = g(X) on the query points.
-extension FiniteMTL {
+extension FiniteMTLTrainer {
     /// (w, w_ref): the head test task j starts from, and the head whose output through θ₀
     /// centers it.
     public func newHeadStart(testTask j: Int) -> (start: [Double], reference: [Double]) {

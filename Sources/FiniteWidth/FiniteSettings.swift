@@ -44,16 +44,37 @@ public struct FiniteSettings: Sendable {
                      training: training)
     }
 
-    /// A network of width `width` initialised from `seed`, ready to be trained by `method`.
+    /// A network of width `width` (units, or channels for a convolutional architecture)
+    /// initialised from `seed`, ready to be trained by `method`.
     public func learner(_ method: FiniteMethod, tasks: TaskSet, architecture: Architecture, width: Int,
                         seed: UInt64) throws -> any FiniteLearner {
+        architecture.convolution == nil
+            ? try learner(FullyConnectedNetwork.self, method, tasks: tasks, architecture: architecture, width: width, seed: seed)
+            : try learner(ConvolutionalNetwork.self, method, tasks: tasks, architecture: architecture, width: width, seed: seed)
+    }
+
+    private func learner<Network: TrainableNetwork>(_: Network.Type, _ method: FiniteMethod, tasks: TaskSet,
+                                                     architecture: Architecture, width: Int,
+                                                     seed: UInt64) throws -> any FiniteLearner {
         switch method {
         case .mtl:
-            return try FiniteMTL(tasks: tasks, architecture: architecture, width: width, seed: seed, settings: mtlSettings)
+            return try FiniteMTLTrainer<Network>(tasks: tasks, architecture: architecture, width: width, seed: seed,
+                                                 settings: mtlSettings)
         case .anil, .maml, .fomaml:
-            return try FiniteGBML(tasks: tasks, architecture: architecture, width: width, seed: seed,
-                                  settings: gbmlSettings(method), firstOrder: method == .fomaml)
+            return try FiniteGBMLTrainer<Network>(tasks: tasks, architecture: architecture, width: width, seed: seed,
+                                                  settings: gbmlSettings(method), firstOrder: method == .fomaml)
         }
+    }
+
+    /// The network of `architecture` (fully connected or convolutional) for the task set's inputs
+    /// and labels, at `width` units or channels, drawn from `seed`.
+    public static func network(_ architecture: Architecture, tasks: TaskSet, width: Int,
+                               seed: UInt64) throws -> any TrainableNetwork {
+        architecture.convolution == nil
+            ? try FullyConnectedNetwork(architecture: architecture, inputDimension: tasks.inputDimension, width: width,
+                                        outputs: tasks.labelWidth, seed: seed)
+            : try ConvolutionalNetwork(architecture: architecture, inputDimension: tasks.inputDimension, width: width,
+                                       outputs: tasks.labelWidth, seed: seed)
     }
 
     /// 2/λ_max of the method's outer kernel at initialisation — Φ̂ for ANIL and MAML (and FOMAML),
@@ -61,8 +82,7 @@ public struct FiniteSettings: Sendable {
     /// outer rate with which gradient descent does not diverge on the linearized network.
     public func stableOuterRate(_ method: FiniteMethod, tasks: TaskSet, architecture: Architecture, width: Int,
                                 seed: UInt64) throws -> Double {
-        let network = try FullyConnectedNetwork(architecture: architecture, inputDimension: tasks.inputDimension,
-                                                width: width, outputs: tasks.labelWidth, seed: seed)
+        let network = try Self.network(architecture, tasks: tasks, width: width, seed: seed)
         let kernels = try network.empiricalTaskKernels(StackedPoints(tasks))
         var flow = self
         flow.training = .gradientFlow(rate: 1, time: 1)   // no rate check: only the matrix is wanted
@@ -117,4 +137,13 @@ extension FiniteSettings {
 extension FullyConnectedNetwork {
     /// Σ_l fan_in·fan_out, the weights whose products dominate a pass (6 FLOPs each per point).
     public var weightCount: Int { layers.reduce(0) { $0 + $1.fanIn * $1.fanOut } }
+}
+
+extension ConvolutionalNetwork {
+    /// The multiply-adds of one image's forward pass, Σ_l H·W·(Kh·Kw·C_{l−1})·c + F·k: the
+    /// counterpart of a dense network's weight count in the pass model (6 FLOPs each per image;
+    /// every filter weight is used once per pixel).
+    public var weightCount: Int {
+        hiddenLayers.reduce(0) { $0 + convolution.pixels * $1.weightCount } + readout.fanIn * readout.fanOut
+    }
 }

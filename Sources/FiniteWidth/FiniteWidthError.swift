@@ -22,6 +22,8 @@ public enum FiniteWidthError: HyperparameterError, Equatable {
     case outputIndexOutOfRange(index: Int, outputs: Int)
     /// A convolutional architecture was handed to the fully connected network.
     case convolutionalArchitecture
+    /// A fully connected architecture was handed to the convolutional network.
+    case fullyConnectedArchitecture
 
     public func description(naming name: (Hyperparameter) -> String) -> String {
         switch self {
@@ -37,9 +39,10 @@ public enum FiniteWidthError: HyperparameterError, Equatable {
         case let .parameterCountMismatch(expected, found):
             return "the network has \(expected) parameters, but \(found) values were given"
         case .convolutionalArchitecture:
-            return "the finite-width trainers take fully connected networks only: a convolutional architecture has "
-                + "infinite-width kernels (kernel, predict, closeness) and a finite network with its empirical "
-                + "kernels, but the trainers do not take it yet"
+            return "a fully connected network cannot be built from a convolutional architecture: use the "
+                + "convolutional network (its width is the number of channels)"
+        case .fullyConnectedArchitecture:
+            return "a convolutional network needs a convolutional architecture (a filter size and an image shape)"
         case let .noPoints(set):
             return "\(set) holds no points"
         case let .inputDimensionMismatch(set, expected, found):

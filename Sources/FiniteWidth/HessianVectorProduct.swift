@@ -52,7 +52,7 @@ extension FullyConnectedNetwork {
 
     /// Adds s·H·v into `product`, H the Hessian at the parameters `p` (buffers laid out like
     /// `parameters`; `product` must not alias `p` or `v`).
-    func addHessianVectorProduct(_ x: Matrix, targets: Matrix, offset: Matrix?, at p: UnsafePointer<Double>,
+    public func addHessianVectorProduct(_ x: Matrix, targets: Matrix, offset: Matrix?, at p: UnsafePointer<Double>,
                                  direction v: UnsafePointer<Double>, scale: Double,
                                  into product: UnsafeMutablePointer<Double>) throws {
         try validateInputs(x, name: "X")

@@ -13,12 +13,12 @@ import LinearAlgebra
 /// inner-loop parameters θ_0 … θ_{τ−1} are kept for the backward pass (τ parameter vectors per
 /// task, one task at a time). First-order MAML (FOMAML) drops the H_k terms: g_0 = ∇L_q(θ_τ),
 /// the full query gradient at the adapted parameters.
-extension FiniteGBML {
+extension FiniteGBMLTrainer {
     /// The buffers are lent by `scratch` (θ_1 … θ_τ, g and the next g), so that a step allocates
     /// nothing parameter-sized but the returned gradient; θ_0 is the network's own buffer. Per
     /// task that is τ forward-and-backward passes on the support set, one on the query set and
     /// (exact MAML) τ Hessian-vector products.
-    func mamlOuter(_ network: FullyConnectedNetwork, wantsGradient: Bool) throws -> (loss: Double, gradient: [Double]?) {
+    func mamlOuter(_ network: Network, wantsGradient: Bool) throws -> (loss: Double, gradient: [Double]?) {
         let count = network.parameterCount, (rate, tau) = (innerSchedule.rate, innerSchedule.steps)
         let recording = wantsGradient && !firstOrder
         var loss = 0.0
@@ -68,7 +68,7 @@ extension FiniteGBML {
 
     /// θ_τ of the inner loop of `task` on all parameters from `network` (τ in-place gradient
     /// steps in one scratch buffer), handed to `body`.
-    func withAdaptedParameters<R>(_ task: CenteredTask, from network: FullyConnectedNetwork,
+    func withAdaptedParameters<R>(_ task: CenteredTask, from network: Network,
                                   schedule: GradientDescentSchedule,
                                   _ body: (UnsafePointer<Double>) throws -> R) throws -> R {
         let count = network.parameterCount

@@ -21,7 +21,7 @@ enum ParameterArithmetic {
     }
 
     /// The network's parameters moved in place by a·direction.
-    static func move(_ network: inout FullyConnectedNetwork, _ a: Double, along direction: [Double]) {
+    static func move<Network: BodyFeatureMap>(_ network: inout Network, _ a: Double, along direction: [Double]) {
         addScaled(direction, a, to: &network.parameters)
     }
 
@@ -45,24 +45,9 @@ enum ParameterArithmetic {
     }
 
     /// A network whose parameters are those of `network` moved by a·direction.
-    static func moved(_ network: FullyConnectedNetwork, _ a: Double,
-                      along direction: [Double]) -> FullyConnectedNetwork {
+    static func moved<Network: BodyFeatureMap>(_ network: Network, _ a: Double, along direction: [Double]) -> Network {
         var result = network
         result.parameters = sum(network.parameters, a, direction)
         return result
-    }
-}
-
-extension FullyConnectedNetwork {
-    /// The same network with other parameters (nil: unchanged); refuses a vector of the wrong
-    /// length.
-    func replacingParameters(_ parameters: [Double]?) throws -> FullyConnectedNetwork {
-        guard let parameters else { return self }
-        guard parameters.count == parameterCount else {
-            throw FiniteWidthError.parameterCountMismatch(expected: parameterCount, found: parameters.count)
-        }
-        var copy = self
-        copy.parameters = parameters
-        return copy
     }
 }

@@ -6,7 +6,7 @@ import LinearAlgebra
 /// A head is a parameter vector laid out like `headParameters`: W^{L+1} (k × F, row-major), then
 /// b^{L+1} (k values); `nil` means this network's own head. Every product is one GEMM. The code
 /// is shared by every `LinearHeadNetwork` (fully connected: F = h; convolutional: F = the
-/// flattened or pooled features, k = 1).
+/// flattened or pooled features).
 public protocol LinearHeadNetwork: BodyFeatureMap {
     /// The readout: an affine layer on the F features (a = σ_w,out/√F, β = σ_b,out in NTK
     /// parameterization) whose parameters, in `parameters`, are the head.

@@ -53,7 +53,7 @@ public struct OutputCentering: Sendable {
 
 extension FullyConnectedNetwork {
     /// f(X) − offset at the parameters `p` (a buffer laid out like `parameters`).
-    func outputs(_ x: Matrix, offset: Matrix?, at p: UnsafePointer<Double>) throws -> Matrix {
+    public func outputs(_ x: Matrix, offset: Matrix?, at p: UnsafePointer<Double>) throws -> Matrix {
         try validateInputs(x, name: "X")
         var f = readout.apply(traceBody(x, at: p).features, parameters: p)
         if let offset {
@@ -67,7 +67,7 @@ extension FullyConnectedNetwork {
     /// `p`: one forward and one backward pass, with no parameter-sized allocation. Every layer's
     /// weights are read (pulled back through) before its gradient is written, so `gradient` may
     /// be `p` itself: with s = −λ that is the gradient step θ ← θ − λ·∇ℓ(θ) in place.
-    func addLossGradient(_ x: Matrix, targets: Matrix, offset: Matrix?, at p: UnsafePointer<Double>, scale: Double,
+    public func addLossGradient(_ x: Matrix, targets: Matrix, offset: Matrix?, at p: UnsafePointer<Double>, scale: Double,
                          into gradient: UnsafeMutablePointer<Double>) throws -> Double {
         try validateInputs(x, name: "X")
         let body = traceBody(x, at: p)

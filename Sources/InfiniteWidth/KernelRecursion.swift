@@ -126,7 +126,7 @@ public struct KernelRecursion: Sendable {
         }
         if let depth = overflowDepth.filter({ $0 > 0 }).min() {
             throw KernelInputError.nonFiniteKernel(
-                depth: depth, hint: "reduce --w-std, --b-std or the input scale, or the depth")
+                depth: depth, hint: "reduce the weight or bias standard deviations, the input scale, or the depth")
         }
     }
 

@@ -4,7 +4,7 @@
 public enum Hyperparameter: String, Sendable, CaseIterable {
     case depth, activation, weightStd, biasStd, readoutWeightStd, readoutBiasStd, width
     case innerSolver, innerRate, innerSteps, testInnerRate, testInnerSteps
-    case outerRate, outerSteps, diagonalRegularization, headCorrelation
+    case outerRate, outerSteps, outerTime, diagonalRegularization, headCorrelation
 
     /// The symbol and a few words, as a library message shows it.
     public var name: String {
@@ -23,6 +23,7 @@ public enum Hyperparameter: String, Sendable, CaseIterable {
         case .testInnerSteps: return "the test-time steps τ̂"
         case .outerRate: return "the outer rate η"
         case .outerSteps: return "the outer steps S"
+        case .outerTime: return "the training time t"
         case .diagonalRegularization: return "the diagonal regularization r"
         case .headCorrelation: return "the head correlation ρ"
         }

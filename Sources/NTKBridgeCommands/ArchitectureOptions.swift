@@ -22,16 +22,12 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(name: .customLong("out-b-std"), parsing: .unconditional, help: ArgumentHelp("σ_b of the readout (default: --b-std).", valueName: "s"))
     var readoutBiasStd: Double?
 
-    @Option(help: ArgumentHelp("ntk (Neural Tangents' default) or standard.", valueName: "ntk|standard"))
-    var parameterization: String = "ntk"
+    @Option(help: ArgumentHelp("ntk (Neural Tangents' default) or standard.", valueName: "name"))
+    var parameterization: ParameterizationName = .ntk
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Hidden width h of a finite network; also required by --parameterization standard, "
                                + "whose NTK grows with h.", valueName: "h"))
     var width: Int?
-
-    @Option(help: ArgumentHelp("Quadrature for activations without closed-form kernels: trapezoid (default, ~1e-15) or gauss-hermite:<points>.",
-                               valueName: "rule"))
-    var quadrature: String = "trapezoid"
 
     @Option(help: ArgumentHelp("A convolutional network with KxK filters (odd K; absent: fully connected). "
                                + "Needs --image.", valueName: "KxK"))
@@ -41,13 +37,13 @@ struct ArchitectureOptions: ParsableArguments {
                                + "order (NHWC), H·W·C values. Only with --conv.", valueName: "HxWxC"))
     var image: String?
 
-    @Option(help: ArgumentHelp("Convolution padding: same (zeros beyond the border, default) or circular. Only with --conv.",
-                               valueName: "same|circular"))
-    var padding: String?
+    @Option(help: ArgumentHelp("Convolution padding: same (zeros beyond the border, the default) or circular. Only with --conv.",
+                               valueName: "padding"))
+    var padding: Convolution.Padding?
 
-    @Option(help: ArgumentHelp("Readout of a convolutional network: flatten (default) or gap (global average pooling). "
-                               + "Only with --conv.", valueName: "flatten|gap"))
-    var readout: String?
+    @Option(help: ArgumentHelp("Readout of a convolutional network: flatten (the default) or gap (global average pooling). "
+                               + "Only with --conv.", valueName: "readout"))
+    var readout: Convolution.Readout?
 
     func validate() throws {
         try FlagBounds.require(width, atLeast: 1, "--width")
@@ -67,7 +63,7 @@ struct ArchitectureOptions: ParsableArguments {
             throw ValidationError("--activation '\(activation)': \(error)")
         } catch is ConvolutionError {
             throw ValidationError("--conv: convolutional networks are implemented in NTK parameterization only; "
-                                  + "drop --parameterization \(parameterization)")
+                                  + "drop --parameterization \(parameterization.rawValue)")
         }
     }
 
@@ -76,7 +72,7 @@ struct ArchitectureOptions: ParsableArguments {
     /// rows as flat vectors, so an image shape there would silently mean nothing.
     func parsedConvolution() throws -> Convolution? {
         guard let conv else {
-            for (flag, value) in [("--image", image), ("--padding", padding), ("--readout", readout)] where value != nil {
+            for (flag, value) in [("--image", image), ("--padding", padding?.rawValue), ("--readout", readout?.rawValue)] where value != nil {
                 throw ValidationError("\(flag) describes a convolutional network and needs --conv KxK "
                                       + "(omit \(flag) for a fully connected network)")
             }
@@ -93,15 +89,9 @@ struct ArchitectureOptions: ParsableArguments {
         guard shape.count == 3, let h = shape[0], let w = shape[1], let c = shape[2], h >= 1, w >= 1, c >= 1 else {
             throw ValidationError("--image must be HxWxC with H, W, C ≥ 1 (for example 28x28x1), got '\(image)'")
         }
-        guard let pad = Convolution.Padding(rawValue: padding ?? "same") else {
-            throw ValidationError("--padding must be same or circular, got '\(padding!)'")
-        }
-        guard let out = Convolution.Readout(rawValue: readout ?? "flatten") else {
-            throw ValidationError("--readout must be flatten or gap, got '\(readout!)'")
-        }
         do {
             return try Convolution(filterHeight: kh, filterWidth: kw, imageHeight: h, imageWidth: w, channels: c,
-                                   padding: pad, readout: out)
+                                   padding: padding ?? .same, readout: readout ?? .flatten)
         } catch let error as ConvolutionError {
             throw ValidationError("--conv/--image: \(error.description)")
         }
@@ -116,21 +106,19 @@ struct ArchitectureOptions: ParsableArguments {
 
     /// The convolution flags, for matching a resumed run ("-" for a fully connected network).
     var convolutionConfiguration: String {
-        "conv=\(conv ?? "-") image=\(image ?? "-") padding=\(padding ?? "-") readout=\(readout ?? "-")"
+        "conv=\(conv ?? "-") image=\(image ?? "-") padding=\(padding?.rawValue ?? "-") readout=\(readout?.rawValue ?? "-")"
     }
 
     private func parsedParameterization() throws -> Parameterization {
         switch parameterization {
-        case "ntk":
+        case .ntk:
             return .ntk
-        case "standard":
+        case .standard:
             guard let width else {
                 throw ValidationError("--parameterization standard needs --width h: the standard-parameterization NTK "
                                       + "grows with the hidden width (Θ^{l+1} = h·Σ̂^l + 1 + σ_w²·Σ̇^l·Θ^l)")
             }
             return .standard(hiddenWidth: width)
-        default:
-            throw ValidationError("--parameterization must be ntk or standard, got '\(parameterization)'")
         }
     }
 
@@ -141,22 +129,22 @@ struct ArchitectureOptions: ParsableArguments {
         return width
     }
 
-    /// Warns on stderr that `--quadrature` does nothing in `command` (a finite network evaluates
-    /// its activation directly), when it was changed from its default.
-    func warnQuadratureIgnored(by command: String) {
-        guard quadrature != "trapezoid" else { return }
-        FileHandle.standardError.write(Data(("\(command): warning: --quadrature is ignored: a finite network evaluates its "
-                                             + "activation directly, without a kernel integral\n").utf8))
+    /// Warns on stderr that `--width` does nothing in an infinite-width `command` under NTK
+    /// parameterization (only the standard parameterization's kernels depend on h).
+    func warnWidthIgnored(by command: String) {
+        guard let width, parameterization == .ntk else { return }
+        CommandWarning.print(command, "--width \(width) is ignored: in NTK parameterization the infinite-width kernels "
+                                 + "do not depend on the hidden width (it matters with --parameterization standard)")
     }
+}
 
-    func quadratureRule() throws -> QuadratureRule {
-        if quadrature == "trapezoid" { return .trapezoid }
-        let prefix = "gauss-hermite:"
-        if quadrature.hasPrefix(prefix), let points = Int(quadrature.dropFirst(prefix.count)), points >= 1, points <= 1000 {
-            return .gaussHermite(points: points)
-        }
-        throw ValidationError("--quadrature must be trapezoid or gauss-hermite:<points> (1–1000), got '\(quadrature)'")
-    }
+/// The quadrature of the kernel integrals, for the commands that compute infinite-width kernels.
+struct QuadratureOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Quadrature for activations without closed-form kernels: trapezoid (~1e-15) or "
+                               + "gauss-hermite:<points> (1–1000 points).", valueName: "rule"))
+    var quadrature: QuadratureName = .trapezoid
+
+    var rule: QuadratureRule { quadrature.rule }
 }
 
 /// Parses a comma-separated list of positive integers (`--depths 1,2,4,8`).

@@ -18,16 +18,14 @@ struct BaselineCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The task file.", valueName: "T.json"))
     var tasks: String
 
-    @Option(help: ArgumentHelp("nearest-neighbour or hausdorff.", valueName: "method"))
-    var method: String
+    @Option(help: ArgumentHelp("How a query is matched to the support points.", valueName: "method"))
+    var method: SupportMatching
 
     @Option(help: ArgumentHelp("The predictions CSV to write.", valueName: "P.csv"))
     var out: String
 
     func run() throws {
-        guard let baseline = SupportMatching(rawValue: method) else {
-            throw ValidationError("--method must be nearest-neighbour or hausdorff, got '\(method)'")
-        }
+        let baseline = method
         let taskSet = try TaskSet(taskFile: tasks)
         guard !taskSet.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to predict") }
         let predictions: [Matrix]

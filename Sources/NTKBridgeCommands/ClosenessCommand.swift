@@ -22,27 +22,9 @@ struct ClosenessCommand: ParsableCommand {
             of --family, the sweep runs on that one task set (its seed column holds --seed).
             """)
 
-    @Option(help: ArgumentHelp("sinusoid, teacher, linear-rep or classification: draw a task set per seed.", valueName: "family"))
-    var family: String?
+    @OptionGroup var source: TaskSourceOptions
 
-    @Option(help: ArgumentHelp("Instead of --family: sweep on the tasks of this task file.", valueName: "T.json"))
-    var tasks: String?
-
-    @OptionGroup var familyOptions: TaskFamilyOptions
-
-    @Option(name: .customLong("train-tasks"), parsing: .unconditional, help: ArgumentHelp("N training tasks per seed.", valueName: "N"))
-    var trainTasks = 20
-
-    @Option(name: .customLong("test-tasks"), parsing: .unconditional, help: ArgumentHelp("M test tasks per seed.", valueName: "M"))
-    var testTasks = 10
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("n' support points per task.", valueName: "n'"))
-    var support = 10
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("n query points per task.", valueName: "n"))
-    var query = 10
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("The first seed.", valueName: "s"), transform: parseSeed)
+    @Option(parsing: .unconditional, help: ArgumentHelp("The first seed (default: 0).", valueName: "s"), transform: parseSeed)
     var seed: UInt64 = 0
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Number of seeds: s, s+1, ….", valueName: "k"))
@@ -56,15 +38,19 @@ struct ClosenessCommand: ParsableCommand {
     @Option(name: .customLong("inner-times"), help: ArgumentHelp("λτ values, e.g. 1e-3,1e-2,0.1,1,10.", valueName: "list"))
     var innerTimes: String
 
-    @Option(help: ArgumentHelp("continuous (rate --inner-rate, time λτ/λ) or discrete (--inner-steps τ, rate λτ/τ).",
-                               valueName: "solver"))
-    var inner = "continuous"
+    @OptionGroup var integration: QuadratureOptions
 
-    @Option(name: .customLong("inner-rate"), parsing: .unconditional, help: ArgumentHelp("λ for continuous.", valueName: "λ"))
-    var innerRate: Double = 1
+    @Option(help: ArgumentHelp("The inner loop at each λτ: continuous (gradient flow for time λτ/λ; the predictors depend "
+                               + "on λτ alone) or discrete (--inner-steps τ steps of rate λτ/τ).", valueName: "solver"))
+    var inner: SweptSolverName = .continuous
 
-    @Option(name: .customLong("inner-steps"), parsing: .unconditional, help: ArgumentHelp("τ for discrete.", valueName: "τ"))
-    var innerSteps = 1
+    @Option(name: .customLong("inner-steps"), parsing: .unconditional,
+            help: ArgumentHelp("τ, the number of steps of --inner discrete (required there).", valueName: "τ"))
+    var innerSteps: Double?
+
+    /// Gradient flow depends on λτ alone, so λ has no effect here: kept, hidden, for older command lines.
+    @Option(name: .customLong("inner-rate"), parsing: .unconditional, help: .hidden)
+    var deprecatedInnerRate: Double?
 
     @Option(name: .customLong("test-adaptation"),
             help: ArgumentHelp("Test-time adaptation of both predictors: tied (the training inner loop at each λτ, default), "
@@ -76,14 +62,14 @@ struct ClosenessCommand: ParsableCommand {
     @Option(name: .customLong("head-correlations"), help: ArgumentHelp("MTL head correlations ρ.", valueName: "list"))
     var headCorrelations = "1"
 
-    @Option(name: .customLong("mtl-data"), help: ArgumentHelp("query or merged.", valueName: "data"))
-    var mtlData = "query"
+    @Option(name: .customLong("mtl-data"), help: ArgumentHelp("What each MTL head trains on.", valueName: "data"))
+    var mtlData: MTLSettings.TrainingData = .query
 
-    @Option(name: .customLong("new-head"), help: ArgumentHelp("init or mean.", valueName: "start"))
-    var newHead = "init"
+    @Option(name: .customLong("new-head"), help: ArgumentHelp("A new task's MTL head.", valueName: "start"))
+    var newHead: MTLSettings.NewHead = .initialization
 
-    @Option(help: ArgumentHelp("GBML methods compared with MTL.", valueName: "list"))
-    var methods = "anil,maml"
+    @Option(help: ArgumentHelp("GBML methods compared with MTL (a comma-separated list).", valueName: "list"))
+    var methods = ValueList<GBMLMethod>([.anil, .maml])
 
     @Option(help: ArgumentHelp("Output folder.", valueName: "DIR"))
     var out: String
@@ -94,46 +80,45 @@ struct ClosenessCommand: ParsableCommand {
     @OptionGroup var sharding: ShardOptions
 
     func validate() throws {
-        try FlagBounds.require(trainTasks, atLeast: 1, "--train-tasks")
-        try FlagBounds.require(testTasks, atLeast: 1, "--test-tasks")
-        try FlagBounds.require(support, atLeast: 1, "--support")
-        try FlagBounds.require(query, atLeast: 1, "--query")
         try FlagBounds.require(seeds, atLeast: 1, "--seeds")
-        try FlagBounds.require(innerSteps, atLeast: 1, "--inner-steps")
     }
 
     func run() throws {
         let shard = try sharding.parsed()
-        guard (family == nil) != (tasks == nil) else {
-            throw ValidationError("give exactly one of --family F (a task set drawn per seed) and --tasks T.json (one task set)")
+        try source.requireOneSource(drawnPer: "per seed")
+        if let rate = deprecatedInnerRate {
+            CommandWarning.print("closeness", "--inner-rate \(rate) is ignored and deprecated: the swept predictors depend on "
+                                 + "λτ alone (continuous) or on λτ and --inner-steps τ (discrete, rate λτ/τ)")
         }
-        let fixedTasks = try tasks.map { try TaskSet(taskFile: $0) }
-        if let fixedTasks, let tasks {
+        network.warnWidthIgnored(by: "closeness")
+        let fixedTasks = try source.fileTasks()
+        if let fixedTasks, let tasks = source.tasks {
             guard !fixedTasks.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to measure on") }
             guard seeds == 1 else {
                 throw ValidationError("--seeds: --tasks gives one task set, and the infinite-width predictors on it are "
                                       + "deterministic; give --seeds only with --family")
             }
         }
-        let settings = try sweepSettings(trainTaskCount: fixedTasks?.train.count ?? trainTasks)
-        let taskFamily = try family.map { try familyOptions.family(named: $0) }
+        let settings = try sweepSettings(trainTaskCount: fixedTasks?.train.count ?? source.trainTasks)
+        let taskFamily = try source.taskFamily()
         if network.conv != nil {
             let dimension = try fixedTasks?.inputDimension
                 ?? taskFamily!.tasks(trainTasks: 1, testTasks: 1, support: 1, query: 1, seed: seed).inputDimension
-            try network.checkInputDimension(dimension, of: tasks.map { "--tasks \($0)" } ?? "--family \(family!)")
+            try network.checkInputDimension(dimension, of: source.flagText)
         }
-        try RunGuards.refuseCollisions(inputs: (familyOptions.data.map { [("--data", $0)] } ?? []) + (tasks.map { [("--tasks", $0)] } ?? []),
+        try RunGuards.refuseCollisions(inputs: source.inputFiles,
                                        outputs: RunGuards.folderOutputs("--out", out, files: ["closeness.csv", "summary.csv",
                                                                                               "rates.csv", "local_slopes.csv"]))
         let rowsPerSeed = settings.depths.count * settings.innerTimes.count * settings.headCorrelations.count * settings.methods.count
         let taskSize = try taskFamily.map {
-            try familyOptions.taskSetEstimate($0, trainTasks: trainTasks, testTasks: testTasks, support: support, query: query, seed: seed)
+            try source.familyOptions.taskSetEstimate($0, trainTasks: source.trainTasks, testTasks: source.testTasks,
+                                                     support: source.support, query: source.query, seed: seed)
         } ?? (estimate: ResourceEstimate(memoryBytes: 0, diskBytes: 0, drivenBy: []), points: RunGuards.stackedPoints(fixedTasks!))
         try RunGuards.refuseOversize(taskSize.estimate
                                         + .kernelPredictors(points: taskSize.points, depths: Double(settings.depths.count),
                                                             deepest: Double(settings.depths.max()!))
                                         + .table(rows: Double(seeds) * Double(rowsPerSeed), columns: Double(ClosenessReport.columns.count)),
-                                     outputFolder: out, flags: tasks == nil ? RunGuards.taskFlags : RunGuards.taskFileFlags)
+                                     outputFolder: out, flags: source.sizeFlags)
         let seedValues = seedList(first: seed, count: seeds)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let tablePath = out + "/closeness.csv"
@@ -153,20 +138,29 @@ struct ClosenessCommand: ParsableCommand {
                                             comments: comments, mayChange: "--seed and --seeds")
         // A shard computes the points p = seed index × #depths + depth index with p ≡ i (mod N).
         let ownDepths = (0..<seeds).map { k in settings.depths.indices.filter { shard?.owns(k * settings.depths.count + $0) ?? true } }
-        let progress = ProgressReporter(label: "closeness", total: ownDepths.reduce(0) { $0 + $1.count })
+        let shape = fixedTasks.map { (train: $0.train.count, support: $0.train.first?.supportCount ?? 1,
+                                      query: $0.train.first?.queryCount ?? 1) }
+            ?? (train: source.trainTasks, support: source.support, query: source.query)
+        let weights = ownDepths.flatMap { own in
+            StudyWorkWeights.closeness(depths: own.map { settings.depths[$0] }, seeds: 1, points: Int(taskSize.points),
+                                       trainTasks: shape.train, support: shape.support, query: shape.query,
+                                       innerTimes: settings.innerTimes.count, headCorrelations: settings.headCorrelations.count,
+                                       methods: settings.methods.count)
+        }
+        let progress = ProgressReporter(label: "closeness", weights: weights)
         var failures: [Int: String] = [:]   // depth → the first failure met there
         for (k, s) in seedValues.enumerated() {
             var settings = settings
             settings.depths = ownDepths[k].map { settings.depths[$0] }
             if settings.depths.isEmpty { continue }
             if table.values(of: "seed").filter({ $0 == "\(s)" }).count == settings.depths.count * rowsPerDepth {
-                progress.advance(by: settings.depths.count, note: "seed \(s) (already in \(tablePath))")
+                progress.skip(by: settings.depths.count, note: "seed \(s) (already in \(tablePath))")
                 continue
             }
-            let taskSet = try fixedTasks
-                ?? familyOptions.draw(taskFamily!, trainTasks: trainTasks, testTasks: testTasks, support: support, query: query, seed: s)
+            let taskSet = try fixedTasks ?? source.draw(taskFamily!, seed: s)
             guard !taskSet.test.isEmpty else { throw ValidationError("--test-tasks must be at least 1") }
-            let records = try ClosenessSweep.run(tasks: taskSet, seed: s, settings: settings) { depth in
+            let records = try ClosenessSweep.run(tasks: taskSet, seed: s, settings: settings,
+                                                 describeFailure: NTKBridge.commandLineDescription(of:)) { depth in
                 progress.advance(note: "seed \(s), depth \(depth)")
             }
             for record in records where record.failure != nil && failures[record.depth] == nil {
@@ -196,12 +190,17 @@ struct ClosenessCommand: ParsableCommand {
     }
 
     var figureSetting: String {
-        "\(family ?? tasks!), \(network.activation), σ_w = \(String(format: "%.3g", network.weightStd)), σ_b = \(String(format: "%.3g", network.biasStd))"
+        "\(source.family?.rawValue ?? source.tasks!), \(network.activation), σ_w = \(String(format: "%.3g", network.weightStd)), σ_b = \(String(format: "%.3g", network.biasStd))"
     }
 
     private func writeSummary(table: CSVTable, settings: ClosenessSweepSettings, seeds wanted: Set<UInt64>, comments: [String]) throws {
-        let records = table.rows.compactMap(ClosenessReport.record)
-        let summary = ClosenessSummary(records.filter { wanted.contains($0.seed) })
+        let records = table.rows.compactMap(ClosenessReport.record).filter { wanted.contains($0.seed) }
+        if !records.isEmpty, records.allSatisfy({ !$0.relative.mean.isFinite }) {
+            let cause = records.lazy.compactMap(\.failure).first.map { ": \($0)" } ?? ""
+            throw CommandFailure("every distance of the sweep is undefined (at every depth, λτ, ρ and method)\(cause); "
+                                 + "\(out)/closeness.csv records why, point by point; no summary, rates or figures were written")
+        }
+        let summary = ClosenessSummary(records)
         try ClosenessReport.summaryTable(summary, comments: comments).write(to: out + "/summary.csv")
         try ClosenessReport.ratesTable(summary, comments: comments).write(to: out + "/rates.csv")
         try ClosenessReport.localSlopesTable(summary, comments: comments).write(to: out + "/local_slopes.csv")
@@ -228,14 +227,17 @@ struct ClosenessCommand: ParsableCommand {
         }
         let innerLoop: InnerLoopLength
         switch inner {
-        case "continuous":
-            guard innerRate > 0, innerRate.isFinite else { throw ValidationError("--inner-rate must be > 0, got \(innerRate)") }
-            innerLoop = .continuous(rate: innerRate)
-        case "discrete":
-            guard innerSteps >= 1 else { throw ValidationError("--inner-steps must be at least 1, got \(innerSteps)") }
-            innerLoop = .discrete(steps: innerSteps)
-        default:
-            throw ValidationError("--inner must be continuous or discrete for a sweep over λτ, got '\(inner)'")
+        case .continuous:
+            if let innerSteps {
+                CommandWarning.print("closeness", "--inner-steps \(innerSteps) is ignored: it is the step count of --inner discrete")
+            }
+            innerLoop = .continuous(rate: 1)   // the time is λτ/λ: only λτ matters
+        case .discrete:
+            guard let innerSteps else { throw ValidationError("--inner discrete needs --inner-steps τ, the number of steps") }
+            guard innerSteps == innerSteps.rounded(), innerSteps >= 1, innerSteps <= Double(Int32.max) else {
+                throw ValidationError("--inner-steps must be a whole number of steps (≥ 1), got \(innerSteps)")
+            }
+            innerLoop = .discrete(steps: Int(innerSteps))
         }
         let rhos = try headCorrelations.split(separator: ",").map { text -> Double in
             guard let rho = Double(text.trimmingCharacters(in: .whitespaces)), rho >= -1 / Double(max(trainTaskCount - 1, 1)), rho <= 1 else {
@@ -243,22 +245,10 @@ struct ClosenessCommand: ParsableCommand {
             }
             return rho
         }
-        guard let data = MTLSettings.TrainingData(rawValue: mtlData) else {
-            throw ValidationError("--mtl-data must be query or merged, got '\(mtlData)'")
-        }
-        guard let head = MTLSettings.NewHead(rawValue: newHead) else {
-            throw ValidationError("--new-head must be init or mean, got '\(newHead)'")
-        }
-        let gbml = try methods.split(separator: ",").map { text -> GBMLMethod in
-            guard let method = GBMLMethod(rawValue: String(text)) else {
-                throw ValidationError("--methods: '\(text)' is not anil or maml")
-            }
-            return method
-        }
-        return ClosenessSweepSettings(architecture: architecture, quadrature: try network.quadratureRule(), depths: depthList,
+        return ClosenessSweepSettings(architecture: architecture, quadrature: integration.rule, depths: depthList,
                                       innerTimes: times, innerLoop: innerLoop, testSolver: try fixedTestSolver(),
                                       training: try outerLoop.training(), diagonalRegularization: outerLoop.diagonalRegularization,
-                                      headCorrelations: rhos, mtlData: data, newHead: head, methods: gbml)
+                                      headCorrelations: rhos, mtlData: mtlData, newHead: newHead, methods: methods.elements)
     }
 
     /// The fixed test-time solver of `--test-adaptation`, or nil for tied.
@@ -282,19 +272,16 @@ struct ClosenessCommand: ParsableCommand {
 
     /// Everything that determines the rows of one seed, for matching a resumed run.
     private func configurationDescription(_ settings: ClosenessSweepSettings) throws -> String {
-        let f = familyOptions
-        return ((try tasks.map { ["tasks-content=\(try ContentHash.of(file: $0))"] } ?? []) + ["family=\(family ?? "-")", "dim=\(f.dim.map(String.init) ?? "-")", "outputs=\(f.outputs)", "features=\(f.features)",
-                "rank=\(f.rank)", "noise=\(f.noise)", "x-scale=\(f.xScale)", "data=\(f.data.map { (try? ContentHash.of(file: $0)) ?? $0 } ?? "-")", "ways=\(f.ways)",
-                "test-class-fraction=\(f.testClassFraction)", "train-tasks=\(trainTasks)", "test-tasks=\(testTasks)",
-                "support=\(support)", "query=\(query)", "activation=\(settings.architecture.activation)", "w-std=\(network.weightStd)",
+        return (try source.configuration() + [
+                "activation=\(settings.architecture.activation)", "w-std=\(network.weightStd)",
                 "b-std=\(network.biasStd)", "out-w-std=\(network.readoutWeightStd.map { "\($0)" } ?? "-")",
-                "out-b-std=\(network.readoutBiasStd.map { "\($0)" } ?? "-")", "parameterization=\(network.parameterization)",
-                "width=\(network.width.map(String.init) ?? "-")", "quadrature=\(network.quadrature)", "depths=\(settings.depths.map(String.init).joined(separator: ","))",
-                "inner-times=\(innerTimes)", "inner=\(inner)", "inner-rate=\(innerRate)", "inner-steps=\(innerSteps)",
+                "out-b-std=\(network.readoutBiasStd.map { "\($0)" } ?? "-")", "parameterization=\(network.parameterization.rawValue)",
+                "width=\(network.width.map(String.init) ?? "-")", "quadrature=\(integration.quadrature.text)", "depths=\(settings.depths.map(String.init).joined(separator: ","))",
+                "inner-times=\(innerTimes)", "inner=\(inner.rawValue)", "inner-rate=1.0", "inner-steps=\(innerSteps.map { "\(Int($0))" } ?? "1")",
                 "test-adaptation=\(testAdaptation)", "meta-time=\(outerLoop.metaTime.map { "\($0)" } ?? "inf")",
                 "meta-rate=\(outerLoop.metaRate.map { "\($0)" } ?? "-")", "meta-steps=\(outerLoop.metaSteps.map(String.init) ?? "-")",
-                "diag-reg=\(outerLoop.diagonalRegularization)", "head-correlations=\(headCorrelations)", "mtl-data=\(mtlData)",
-                "new-head=\(newHead)", "methods=\(methods)"]
+                "diag-reg=\(outerLoop.diagonalRegularization)", "head-correlations=\(headCorrelations)", "mtl-data=\(mtlData.rawValue)",
+                "new-head=\(newHead.rawValue)", "methods=\(methods.text)"]
             + (network.conv == nil ? [] : [network.convolutionConfiguration])).joined(separator: " ")
     }
 }

@@ -1,7 +1,9 @@
 import LinearAlgebra
 import ArgumentParser
+import FewShot
 import Foundation
 import InfiniteWidth
+import Reports
 
 /// How the `ntkbridge` executable runs a command line: every refusal — a flag that does not
 /// parse, a failed validation, bad data or a library error — prints `Error: …` (with the
@@ -28,15 +30,30 @@ extension NTKBridge {
     /// The message and exit status of a refusal met while running a subcommand outside
     /// `runCommandLine` (`ntkbridge-mpi`): library errors name flags, status `refusalStatus`.
     public static func refusal(for error: Error) -> (message: String, status: Int32) {
-        let message = (error as? HyperparameterError).map { "Error: " + $0.commandLineDescription } ?? fullMessage(for: error)
+        let message = libraryMessage(for: error).map { "Error: " + $0 } ?? fullMessage(for: error)
         return (message, exitCode(for: error) == .success ? 0 : refusalStatus)
+    }
+
+    /// A library error as the command line words it: hyperparameters named by their flags.
+    static func commandLineDescription(of error: Error) -> String {
+        libraryMessage(for: error) ?? "\(error)"
+    }
+
+    /// The message of a library error that names parameters, with each named by its flag (nil
+    /// for other errors).
+    static func libraryMessage(for error: Error) -> String? {
+        if let error = error as? HyperparameterError { return error.commandLineDescription }
+        if let error = error as? TaskFamilyError { return error.description(naming: \.flag) }
+        if case let .folderInUse(folder, reason)? = error as? ShardError {
+            return "\(folder) \(reason); choose another --out or remove it"
+        }
+        return nil
     }
 
     /// Prints a help or error message for `error` as `type` would, and exits (0 for a help or
     /// version request, `refusalStatus` otherwise).
     private static func finish(_ type: ParsableCommand.Type, _ error: Error) -> Never {
-        var message = (error as? HyperparameterError).map { "Error: " + $0.commandLineDescription }
-            ?? type.fullMessage(for: error)
+        var message = libraryMessage(for: error).map { "Error: " + $0 } ?? type.fullMessage(for: error)
         if type != NTKBridge.self {   // a subcommand's messages name it as if it stood alone
             let name = type.configuration.commandName ?? ""
             message = message.replacingOccurrences(of: "Usage: \(name) ", with: "Usage: ntkbridge \(name) ")
@@ -62,6 +79,10 @@ extension NTKBridge {
             guard argument.hasPrefix("--") else { continue }
             let flag = String(argument.split(separator: "=", maxSplits: 1)[0])
             guard !known.contains(flag), flag != "--help" else { continue }
+            if let reason = FiniteNetworkFlags.inapplicable[flag], FiniteNetworkFlags.commands.contains(name),
+               !(flag == "--quadrature" && name == "convergence") {
+                return (subcommand, "\(name) has no \(flag): \(reason)")
+            }
             let scored = known.map { ($0, editDistance(flag, $0)) }.filter { $0.1 <= 2 }
             if let best = scored.min(by: { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }) {
                 return (subcommand, "Unknown option '\(flag)'. Did you mean '\(best.0)'?")
@@ -105,6 +126,17 @@ extension NTKBridge {
     }
 }
 
+/// The flags of the infinite-width commands that the finite-network commands do not offer, and why.
+enum FiniteNetworkFlags {
+    static let commands: Set<String> = ["finite", "convergence", "cost"]
+    static let inapplicable: [String: String] = [
+        "--meta-time": "a finite network is trained by S gradient-descent steps: give --meta-rate η and --meta-steps S",
+        "--diag-reg": "it regularizes the kernel predictor only, and finite training has no counterpart",
+        "--ridge": "a finite network's inner loop is gradient-descent steps (--inner-rate λ, --inner-steps τ), not ridge regression",
+        "--quadrature": "a finite network evaluates its activation directly, without a kernel integral",
+    ]
+}
+
 /// The flag that sets each hyperparameter: how the command line words a library error.
 extension Hyperparameter {
     var flag: String {
@@ -123,8 +155,29 @@ extension Hyperparameter {
         case .testInnerSteps: return "--test-inner-steps"
         case .outerRate: return "--meta-rate"
         case .outerSteps: return "--meta-steps"
+        case .outerTime: return "--meta-time"
         case .diagonalRegularization: return "--diag-reg"
         case .headCorrelation: return "--head-correlation"
+        }
+    }
+}
+
+/// The flag that sets each task-family parameter.
+extension TaskParameter {
+    var flag: String {
+        switch self {
+        case .trainTasks: return "--train-tasks"
+        case .testTasks: return "--test-tasks"
+        case .support: return "--support"
+        case .query: return "--query"
+        case .outputs: return "--outputs"
+        case .inputScale: return "--x-scale"
+        case .dimension: return "--dim"
+        case .features: return "--features"
+        case .rank: return "--rank"
+        case .noise: return "--noise"
+        case .ways: return "--ways"
+        case .testClassFraction: return "--test-class-fraction"
         }
     }
 }

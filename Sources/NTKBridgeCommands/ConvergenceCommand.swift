@@ -19,25 +19,28 @@ struct ConvergenceCommand: ParsableCommand {
             analytic one. Writes DIR/convergence.csv (width,seed,method,quantity,value), DIR/summary.csv \
             (medians over seeds and slopes of log median against log width), and figures \
             DIR/prediction_error_vs_width, DIR/kernel_error_vs_width and DIR/mtl_anil_distance_vs_width \
-            (.png and .svg). An interrupted study resumes from the widths and seeds already measured.
+            (.png and .svg). An interrupted study resumes from the widths and seeds already measured. \
+            The tasks are --tasks T.json, or --family F drawn once with --seed (as `ntkbridge tasks` would \
+            draw them with the same flags).
             """)
 
-    @Option(help: ArgumentHelp("The task file.", valueName: "T.json"))
-    var tasks: String
+    @OptionGroup var source: TaskSourceOptions
 
-    @Option(help: ArgumentHelp("Methods.", valueName: "list"))
-    var methods = "mtl,anil,maml"
+    @Option(help: ArgumentHelp("The methods trained (a comma-separated list).", valueName: "list"))
+    var methods = ValueList<FiniteMethod>([.mtl, .anil, .maml])
 
     @Option(help: ArgumentHelp("Widths, e.g. 64,128,256,512,1024.", valueName: "list"))
     var widths: String
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("The first seed.", valueName: "s"), transform: parseSeed)
+    @Option(parsing: .unconditional, help: ArgumentHelp("The first seed (default: 0).", valueName: "s"), transform: parseSeed)
     var seed: UInt64 = 0
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Number of seeds: s, s+1, ….", valueName: "k"))
     var seeds = 3
 
-    @OptionGroup var training: RunOptions
+    @OptionGroup var training: FiniteRunOptions
+
+    @OptionGroup var integration: QuadratureOptions
 
     @Option(help: ArgumentHelp("Output folder.", valueName: "DIR"))
     var out: String
@@ -58,27 +61,31 @@ struct ConvergenceCommand: ParsableCommand {
     func run() throws {
         let shard = try sharding.parsed()
         let widthList = try parsePositiveIntegers(widths, flag: "--widths")
-        let methodList = try parseFiniteMethods(methods, flag: "--methods")
+        let methodList = methods.elements
         if training.network.width != nil { throw ValidationError("--width: use --widths for a convergence study") }
-        try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)],
+        try source.requireOneSource(drawnPer: "once, with --seed")
+        training.warnDeprecatedFlags(by: "convergence")
+        try RunGuards.refuseCollisions(inputs: source.inputFiles,
                                        outputs: RunGuards.folderOutputs("--out", out, files: ConvergenceCommand.outputFiles))
-        let taskSet = try TaskSet(taskFile: tasks)
-        guard !taskSet.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to predict") }
+        let taskSet = try source.taskSet(seed: seed)
+        try training.network.checkInputDimension(taskSet.inputDimension, of: source.flagText)
+        guard !taskSet.test.isEmpty else { throw CommandFailure("\(source.flagText) has no test tasks to predict") }
         let rows = Double(widthList.count) * Double(seeds) * Double(methodList.count + 1) * 6
         try RunGuards.refuseOversize(RunGuards.predictorEstimate(taskSet, depths: 1, deepest: training.depth)
                                         + RunGuards.finiteEstimate(taskSet, width: widthList.max()!, run: training)
                                         + .table(rows: rows, columns: 5),
-                                     outputFolder: out, flags: RunGuards.taskFileFlags.merging([.width: "--widths"]) { $1 })
+                                     outputFolder: out, flags: source.sizeFlags.merging([.width: "--widths"]) { $1 })
         let seedValues = seedList(first: seed, count: seeds)
         let architecture = try training.architecture(), settings = try training.settings(trainTasks: taskSet.train.count)
         let reference = try KernelReference(tasks: taskSet, architecture: architecture, settings: settings, methods: methodList,
-                                            quadrature: try training.network.quadratureRule())
+                                            quadrature: integration.rule)
 
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let tablePath = out + "/convergence.csv"
-        let configuration = SweepSettings(text: "tasks-content=\(try ContentHash.of(file: tasks)) methods=\(methods) "
+        let content = try source.tasks.map { try ContentHash.of(file: $0) } ?? ContentHash.of(Data(taskSet.taskFileBytes()))
+        let configuration = SweepSettings(text: "tasks-content=\(content) methods=\(methods.text) "
                                                 + training.configuration
-                                                + (training.network.quadrature == "trapezoid" ? "" : " quadrature=\(training.network.quadrature)"))
+                                                + (integration.quadrature == .trapezoid ? "" : " quadrature=\(integration.quadrature.text)"))
         let comments = Provenance.comments(commandLine: CommandLine.arguments, seeds: "\(seed)…\(seedValues.last!)",
                                            configuration: configuration.text)
         let setting = "\(training.network.activation), depth \(training.depth), \(taskSet.train.count) tasks"
@@ -87,18 +94,25 @@ struct ConvergenceCommand: ParsableCommand {
             let manifest = ShardManifest(command: "convergence", shard: shard, points: widthList.count * seeds,
                                          sweep: "widths=\(widths) seeds=\(seed)…\(seedValues.last!)", configuration: configuration.text,
                                          facts: ["setting": setting, "seed-count": "\(seeds)", "first-seed": "\(seed)",
-                                                 "methods": methods, "analytic-mtl-vs-anil": csvCell(reference.mtlToANIL)])
+                                                 "methods": methods.text, "analytic-mtl-vs-anil": csvCell(reference.mtlToANIL)])
             try claimShardFolder(manifest, folder: out, table: "convergence.csv")
         }
         var table = try ResumableTable.open(tablePath, columns: ConvergenceReport.columns, settings: configuration,
                                             comments: comments, mayChange: "--widths, --seed and --seeds")
         var done = ConvergenceReport.measurements(table, methods: methodList)
-        let ownPoints = shard?.points(of: widthList.count * seeds).count ?? widthList.count * seeds
-        let progress = ProgressReporter(label: "convergence", total: ownPoints * methodList.count)
+        var weights: [Double] = []
+        for (w, width) in widthList.enumerated() {
+            for k in 0..<seeds where shard?.owns(w * seeds + k) ?? true {
+                weights += StudyWorkWeights.convergence(widths: [width], seeds: 1, methods: methodList, settings: settings,
+                                                        tasks: taskSet, depth: training.depth,
+                                                        outerSteps: training.outerLoop.metaSteps ?? 1)
+            }
+        }
+        let progress = ProgressReporter(label: "convergence", weights: weights)
         for (w, width) in widthList.enumerated() {
             for (k, s) in seedValues.enumerated() where shard?.owns(w * seeds + k) ?? true {
                 if done.contains(where: { $0.width == width && $0.seed == s }) {
-                    progress.advance(by: methodList.count, note: "width \(width), seed \(s) (already in \(tablePath))")
+                    progress.skip(by: methodList.count, note: "width \(width), seed \(s) (already in \(tablePath))")
                     continue
                 }
                 let measured = try ConvergenceSweep.measure(tasks: taskSet, architecture: architecture, settings: settings,
@@ -117,6 +131,11 @@ struct ConvergenceCommand: ParsableCommand {
         }
         let wanted = done.filter { widthList.contains($0.width) && Set(seedValues).contains($0.seed) }
         let summary = ConvergenceSummary(wanted, analyticMTLToANIL: reference.mtlToANIL)
+        let curves = summary.kernelErrors + summary.predictionErrors + (summary.mtlToANIL.map { [$0] } ?? [])
+        if !curves.isEmpty, curves.allSatisfy({ $0.medians.allSatisfy { !$0.isFinite } }) {
+            throw CommandFailure("every measurement of the study is undefined (at every width, seed and method); "
+                                 + "\(tablePath) keeps the measurements; no summary or figures were written")
+        }
         try ConvergenceReport.summaryTable(summary, comments: comments).write(to: out + "/summary.csv")
         if !noFigures {
             do { try ConvergenceReport.renderFigures(summary, in: out, setting: setting) } catch {

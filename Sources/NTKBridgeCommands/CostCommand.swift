@@ -24,17 +24,17 @@ struct CostCommand: ParsableCommand {
             DIR/cost.csv (per method: medians and ranges over repeats of wall and CPU time per step, passes and \
             GFLOP per step, steps and seconds to the target) and DIR/validation_loss_vs_seconds.{png,svg,gp}. \
             With --shard i/N, only the runs (repeat r, method m) with r·M + m ≡ i (mod N) are trained, into \
-            DIR/curves.csv and DIR/shard_runs.csv; `ntkbridge merge` joins the shards and writes the rest.
+            DIR/curves.csv and DIR/shard_runs.csv; `ntkbridge merge` joins the shards and writes the rest. \
+            The tasks are --tasks T.json (test tasks need query labels), or --family F drawn once with --seed \
+            (as `ntkbridge tasks` would draw them with the same flags).
             """)
 
-    @Option(help: ArgumentHelp("The task file (test tasks need query labels).", valueName: "T.json"))
-    var tasks: String
+    @OptionGroup var source: TaskSourceOptions
 
-    @Option(help: ArgumentHelp("Comma-separated methods among \(FiniteMethod.allCases.map(\.rawValue).joined(separator: ",")).",
-                               valueName: "list"))
-    var methods = "mtl,anil,maml,fomaml"
+    @Option(help: ArgumentHelp("The methods compared (a comma-separated list).", valueName: "list"))
+    var methods = ValueList(FiniteMethod.allCases)
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("The seed of the first repeat's initialisation.", valueName: "s"),
+    @Option(parsing: .unconditional, help: ArgumentHelp("The seed of the first repeat's initialisation (default: 0).", valueName: "s"),
             transform: parseSeed)
     var seed: UInt64 = 0
 
@@ -46,7 +46,7 @@ struct CostCommand: ParsableCommand {
                                valueName: "V"))
     var validationTasks: Int?
 
-    @OptionGroup var training: RunOptions
+    @OptionGroup var training: FiniteRunOptions
 
     @Option(name: [.customLong("evaluate-every"), .customLong("test-loss-every")], parsing: .unconditional,
             help: ArgumentHelp("Evaluate the validation and test losses every k steps.", valueName: "k"))
@@ -92,9 +92,6 @@ struct CostCommand: ParsableCommand {
         if timeBudget == nil, training.outerLoop.metaSteps == nil {
             throw ValidationError("give --time-budget seconds, --meta-steps S, or both")
         }
-        if training.outerLoop.metaTime != nil {
-            throw ValidationError("--meta-time (gradient flow) has no cost to measure: give --time-budget or --meta-steps")
-        }
         if let target = targetValidationLoss, !(target >= 0 && target.isFinite) {
             throw ValidationError("--target-validation-loss must be a finite number ≥ 0, got \(target)")
         }
@@ -108,18 +105,21 @@ struct CostCommand: ParsableCommand {
 
     func run() throws {
         let width = try training.network.finiteWidth()
-        let methodList = try parseFiniteMethods(methods, flag: "--methods")
-        training.network.warnQuadratureIgnored(by: "cost")
-        try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)],
+        let methodList = methods.elements
+        try source.requireOneSource(drawnPer: "once, with --seed")
+        training.warnDeprecatedFlags(by: "cost")
+        if !methodList.contains(.mtl) { training.multitask.warnIgnored(by: "cost", method: methods.text) }
+        try RunGuards.refuseCollisions(inputs: source.inputFiles,
                                        outputs: RunGuards.folderOutputs("--out", out, files: CostCommand.outputFiles))
-        let file = try TaskSet(taskFile: tasks)
+        let file = try source.taskSet(seed: seed)
+        try training.network.checkInputDimension(file.inputDimension, of: source.flagText)
         try RunGuards.refuseOversize(RunGuards.finiteEstimate(file, width: width, run: training)
                                         .times(Double(methodList.count), .methods),
-                                     outputFolder: out, flags: RunGuards.taskFileFlags)
+                                     outputFolder: out, flags: source.sizeFlags)
         let validation = validationTasks ?? max(1, file.train.count / 5)
         guard validation >= 1, validation < file.train.count else {
             throw ValidationError("--validation-tasks must be at least 1 and fewer than the \(file.train.count) training "
-                                  + "tasks of \(tasks), got \(validation)")
+                                  + "tasks of \(source.flagText), got \(validation)")
         }
         let architecture = try training.architecture()
         var options = training
@@ -131,7 +131,8 @@ struct CostCommand: ParsableCommand {
                                   width: width, outerRateFraction: fraction, timeBudget: timeBudget ?? .infinity,
                                   evaluateEvery: evaluateEvery, cpuBudget: budgetClock == .cpu)
         let seeds = (0..<repeats).map { seed &+ UInt64($0) }
-        let configuration = "tasks=\(tasks) validation-tasks=\(validation) width=\(width) " + training.configuration
+        let taskKey = try source.tasks ?? source.configuration().joined(separator: " ")
+        let configuration = "tasks=\(taskKey) validation-tasks=\(validation) width=\(width) " + training.configuration
         let setting = "width \(width), \(training.network.activation), depth \(training.depth), "
             + "\(file.train.count - validation) + \(validation) tasks"
         if let shard = try sharding.parsed() {
@@ -159,6 +160,10 @@ struct CostCommand: ParsableCommand {
         let comments = Provenance.comments(commandLine: CommandLine.arguments, seeds: seeds.map(String.init).joined(separator: ","),
                                            configuration: configuration)
         try CostReport.curvesTable(runs, comments: comments).write(to: out + "/curves.csv")
+        if runs.allSatisfy({ run in !run.evaluations.contains { $0.validationLoss.isFinite } }) {
+            throw CommandFailure("every validation loss of every run is undefined (training diverged or produced no "
+                                 + "number); \(out)/curves.csv keeps the evaluations; no summary or figure was written")
+        }
         try CostReport.runsTable(summary, comments: comments).write(to: out + "/runs.csv")
         try CostReport.costTable(summary, comments: comments).write(to: out + "/cost.csv")
         if !noFigures {

@@ -25,8 +25,8 @@ public struct KernelRequest: Sendable {
         let depths = try command.depths.map { try parsePositiveIntegers($0, flag: "--depths") } ?? [command.depth!]
         if let depth = command.depth, depth < 1 { throw ValidationError("--depth must be at least 1, got \(depth)") }
         let architecture = try command.network.architecture(depth: depths.max()!)
-        recursion = KernelRecursion(architecture, quadrature: try command.network.quadratureRule())
-        if command.kernels != "nngp,ntk,head,body" || command.rows != nil || command.memoryLimit != nil {
+        recursion = KernelRecursion(architecture, quadrature: command.integration.rule)
+        if command.kernels.elements != KernelName.allCases || command.rows != nil || command.memoryLimit != nil {
             throw CommandFailure("ntkbridge-mpi kernel writes all four kernels over all rows: --kernels, --rows and "
                                  + "--memory-limit are for the serial command (the processes already split the rows)")
         }
@@ -40,7 +40,7 @@ public struct KernelRequest: Sendable {
         }
         self.depths = depths
         perDepthFolders = command.depths != nil
-        format = MatrixFileFormat(rawValue: command.format)!
+        format = command.format
         out = command.out
         timing = command.timing
     }

@@ -16,7 +16,7 @@ struct FiniteCommand: ParsableCommand {
         discussion: """
             Full-batch gradient descent on sum losses with centered outputs f_θ − f_θ₀: --meta-steps S steps of \
             rate --meta-rate η on the outer loss, inner loops (and test-time adaptation) of --inner-steps τ \
-            gradient-descent steps of rate --inner-rate λ (--inner discrete). MAML and ANIL use the exact \
+            gradient-descent steps of rate --inner-rate λ. MAML and ANIL use the exact \
             meta-gradient through the inner loop; FOMAML drops its second-order terms. Rates above the \
             divergence bound of the empirical kernels at initialisation are refused with the bound. \
             --log L.csv writes the training curve: step,outer_loss,seconds,test_loss. When test tasks have query \
@@ -26,12 +26,12 @@ struct FiniteCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The task file.", valueName: "T.json"))
     var tasks: String
 
-    @Option(help: ArgumentHelp("mtl, anil, maml or fomaml.", valueName: "method"))
-    var method: String
+    @Option(help: ArgumentHelp("The training method.", valueName: "method"))
+    var method: FiniteMethod
 
-    @OptionGroup var training: RunOptions
+    @OptionGroup var training: FiniteRunOptions
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("The seed of the initialisation.", valueName: "s"), transform: parseSeed)
+    @Option(parsing: .unconditional, help: ArgumentHelp("The seed of the initialisation (default: 0).", valueName: "s"), transform: parseSeed)
     var seed: UInt64 = 0
 
     @Option(help: ArgumentHelp("The predictions CSV to write.", valueName: "P.csv"))
@@ -50,17 +50,17 @@ struct FiniteCommand: ParsableCommand {
 
     func run() throws {
         let width = try training.network.finiteWidth()
-        training.network.warnQuadratureIgnored(by: "finite")
-        let finiteMethod = try parseFiniteMethods(method, flag: "--method")
-        guard finiteMethod.count == 1 else { throw ValidationError("--method takes one method, got '\(method)'") }
+        training.warnDeprecatedFlags(by: "finite")
+        if method != .mtl { training.multitask.warnIgnored(by: "finite", method: method.rawValue) }
         try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)], outputs: [("--out", out)] + (log.map { [("--log", $0)] } ?? []))
         let taskSet = try TaskSet(taskFile: tasks)
+        try training.network.checkInputDimension(taskSet.inputDimension, of: "--tasks \(tasks)")
         guard !taskSet.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to predict") }
         try RunGuards.refuseOversize(RunGuards.finiteEstimate(taskSet, width: width, run: training),
                                      outputFolder: RunGuards.folder(of: out), flags: RunGuards.taskFileFlags)
         var learner = try training.settings(trainTasks: taskSet.train.count)
-            .learner(finiteMethod[0], tasks: taskSet, architecture: training.architecture(), width: width, seed: seed)
-        let progress = ProgressReporter(label: "finite \(method)", total: learner.scheduledSteps + 1)
+            .learner(method, tasks: taskSet, architecture: training.architecture(), width: width, seed: seed)
+        let progress = ProgressReporter(label: "finite \(method.rawValue)", total: learner.scheduledSteps + 1)
         let trainingLog = try learner.train(testLossEvery: log == nil ? 0 : testLossEvery) { entry in
             progress.advance(note: String(format: "step %d, outer loss %.4g", entry.step, entry.outerLoss))
         }
@@ -68,7 +68,7 @@ struct FiniteCommand: ParsableCommand {
         if let log {
             var table = CSVTable(columns: ["step", "outer_loss", "seconds", "test_loss"],
                                  comments: Provenance.comments(commandLine: CommandLine.arguments, seeds: "\(seed)",
-                                                               configuration: "method=\(method) width=\(width)"))
+                                                               configuration: "method=\(method.rawValue) width=\(width)"))
             for e in trainingLog.entries {
                 table.append(["\(e.step)", csvCell(e.outerLoss), csvCell(e.seconds), csvCell(e.testLoss)])
             }

@@ -36,11 +36,13 @@ struct KernelCommand: ParsableCommand {
 
     @OptionGroup var network: ArchitectureOptions
 
-    @Option(help: ArgumentHelp("csv or npy.", valueName: "format"))
-    var format: String = "csv"
+    @OptionGroup var integration: QuadratureOptions
 
-    @Option(help: ArgumentHelp("Which kernels to compute and write: any of nngp,ntk,head,body.", valueName: "list"))
-    var kernels: String = "nngp,ntk,head,body"
+    @Option(help: ArgumentHelp("The files' format.", valueName: "format"))
+    var format: MatrixFileFormat = .csv
+
+    @Option(help: ArgumentHelp("Which kernels to compute and write (a comma-separated list).", valueName: "list"))
+    var kernels = ValueList(KernelName.allCases)
 
     @Option(help: ArgumentHelp("Only rows a..b-1 (0-based, b exclusive): a (b-a)×n matrix per kernel.", valueName: "a:b"))
     var rows: String?
@@ -59,24 +61,14 @@ struct KernelCommand: ParsableCommand {
             throw ValidationError("give exactly one of --depth L and --depths list")
         }
         guard out != nil || timing else { throw ValidationError("--out DIR is required (it may be omitted with --timing)") }
-        guard MatrixFileFormat(rawValue: format) != nil else {
-            throw ValidationError("--format must be csv or npy, got '\(format)'")
-        }
-        _ = try requestedKinds()
         if let memoryLimit, ByteSize.parse(memoryLimit) == nil {
             throw ValidationError("--memory-limit: '\(memoryLimit)' is not a size (e.g. 512MiB, 2GiB, 1.5GB)")
         }
     }
 
-    func requestedKinds() throws -> KernelKinds {
+    func requestedKinds() -> KernelKinds {
         var kinds: KernelKinds = []
-        for name in kernels.split(separator: ",", omittingEmptySubsequences: false) {
-            let word = name.trimmingCharacters(in: .whitespaces).lowercased()
-            guard let kind = KernelKinds.ordered.first(where: { $0.name == word })?.kind else {
-                throw ValidationError("--kernels: '\(word)' is not a kernel (expected a list of nngp, ntk, head, body)")
-            }
-            kinds.insert(kind)
-        }
+        for name in kernels.elements { kinds.insert(KernelKinds.ordered.first { $0.name == name.rawValue }!.kind) }
         return kinds
     }
 
@@ -98,7 +90,8 @@ struct KernelCommand: ParsableCommand {
         let requestedDepths = try depths.map { try parsePositiveIntegers($0, flag: "--depths") } ?? [depth!]
         if let depth, depth < 1 { throw ValidationError("--depth must be at least 1, got \(depth)") }
         let architecture = try network.architecture(depth: requestedDepths.max()!)
-        let recursion = KernelRecursion(architecture, quadrature: try network.quadratureRule())
+        let recursion = KernelRecursion(architecture, quadrature: integration.rule)
+        network.warnWidthIgnored(by: "kernel")
         if let out { try RunGuards.refuseInputsInside(("--out", out), inputs: [("--x1", x1)] + (x2.map { [("--x2", $0)] } ?? [])) }
         let first = try Matrix(matrixFile: x1)
         let second = try x2.map { try Matrix(matrixFile: $0) }
@@ -110,9 +103,9 @@ struct KernelCommand: ParsableCommand {
         }
         var headIsNNGP = true
         if case .standard = architecture.parameterization { headIsNNGP = false }
-        let plan = KernelPlan(kinds: try requestedKinds(), headIsNNGP: headIsNNGP, depths: Array(Set(requestedDepths)).sorted(),
+        let plan = KernelPlan(kinds: requestedKinds(), headIsNNGP: headIsNNGP, depths: Array(Set(requestedDepths)).sorted(),
                               rows: try requestedRows(count: first.rows), columns: second?.rows ?? first.rows,
-                              format: MatrixFileFormat(rawValue: format)!,
+                              format: format,
                               inputBytes: 8 * (first.elements.count + (second?.elements.count ?? 0)))
         let blockRows = try plan.blockRows(memoryLimit: memoryLimit.flatMap(ByteSize.parse),
                                            available: ByteSize.availableMemory(), flags: flagsForMessages)

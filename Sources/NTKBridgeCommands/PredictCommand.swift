@@ -24,8 +24,8 @@ struct PredictCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The task file.", valueName: "T.json"))
     var tasks: String
 
-    @Option(help: ArgumentHelp("mtl, anil or maml.", valueName: "method"))
-    var method: String
+    @Option(help: ArgumentHelp("The predictor.", valueName: "method"))
+    var method: PredictorMethodName
 
     @OptionGroup var options: RunOptions
 
@@ -37,9 +37,9 @@ struct PredictCommand: ParsableCommand {
     var kernelDirectory: String?
 
     func run() throws {
-        guard ["mtl", "anil", "maml"].contains(method) else {
-            throw ValidationError("--method must be mtl, anil or maml, got '\(method)'")
-        }
+        options.innerLoop.warnIgnoredFlags(by: "predict")
+        if method != .mtl { options.multitask.warnIgnored(by: "predict", method: method.rawValue) }
+        if kernelDirectory == nil { options.network.warnWidthIgnored(by: "predict") }
         let (innerSolver, testSolver) = try options.innerLoop.solvers()
         let training = try options.outerLoop.training()
         let kernelFiles = kernelDirectory.map { folder in
@@ -53,7 +53,7 @@ struct PredictCommand: ParsableCommand {
                                      outputFolder: RunGuards.folder(of: out), flags: RunGuards.taskFileFlags)
         let kernels = try taskKernels(taskSet)
         let predictions: [Matrix]
-        if let gbml = GBMLMethod(rawValue: method) {
+        if let gbml = method.gbml {
             predictions = try MetaTrainedGBML(
                 tasks: taskSet, kernels: kernels,
                 settings: GBMLSettings(method: gbml, innerSolver: innerSolver, testSolver: testSolver, training: training,
@@ -72,7 +72,7 @@ struct PredictCommand: ParsableCommand {
     private func taskKernels(_ taskSet: TaskSet) throws -> TaskKernels {
         guard let kernelDirectory else {
             return try TaskKernels(tasks: taskSet, architecture: try options.architecture(),
-                                   quadrature: try options.network.quadratureRule())
+                                   quadrature: options.integration.rule)
         }
         if options.givenDepth != nil || options.network.givenActivation != nil {
             throw ValidationError("--kernel-dir imports the kernels; --depth and --activation describe a network whose "

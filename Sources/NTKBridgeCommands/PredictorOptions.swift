@@ -7,7 +7,7 @@ import Paradigms
 struct InnerLoopOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Inner solver: continuous (gradient flow), discrete (GD steps), ridge or exact.",
                                valueName: "solver"))
-    var inner: String
+    var inner: InnerSolverName
 
     @Option(name: .customLong("inner-rate"), parsing: .unconditional, help: ArgumentHelp("λ, the inner rate (per sum loss).", valueName: "λ"))
     var innerRate: Double?
@@ -27,6 +27,23 @@ struct InnerLoopOptions: ParsableArguments {
             help: ArgumentHelp("τ̂ at test time (default: --inner-steps).", valueName: "τ̂"))
     var testInnerSteps: Double?
 
+    /// Warns, for `command`, about flags the solver ignores.
+    func warnIgnoredFlags(by command: String) {
+        switch inner {
+        case .ridge, .exact:
+            let ignored = [("--inner-rate", innerRate != nil), ("--inner-steps", innerSteps != nil),
+                           ("--test-inner-rate", testInnerRate != nil), ("--test-inner-steps", testInnerSteps != nil)]
+                .filter(\.1).map(\.0)
+            if !ignored.isEmpty {
+                CommandWarning.print(command, "\(ignored.joined(separator: ", ")) ignored: --inner \(inner.rawValue) has no "
+                                     + "rate or length")
+            }
+            if inner == .exact, ridge != nil { CommandWarning.print(command, "--ridge is ignored: it is the penalty of --inner ridge") }
+        case .continuous, .discrete:
+            if ridge != nil { CommandWarning.print(command, "--ridge is ignored: it is the penalty of --inner ridge") }
+        }
+    }
+
     /// The training solver and the test-time solver (same kind and μ, λ̂ and τ̂ overridable).
     func solvers() throws -> (training: InnerSolver, test: InnerSolver) {
         let training = try solver(rate: innerRate, steps: innerSteps, rateFlag: "--inner-rate", stepsFlag: "--inner-steps")
@@ -39,29 +56,27 @@ struct InnerLoopOptions: ParsableArguments {
     /// The solver of kind `--inner` with a given λ and τ (a sweep replaces them).
     func solver(rate: Double?, steps: Double?, rateFlag: String = "--inner-rate", stepsFlag: String = "--inner-steps") throws -> InnerSolver {
         switch inner {
-        case "continuous":
+        case .continuous:
             let (λ, τ) = try rateAndSteps(rate, steps, rateFlag, stepsFlag)
             return .gradientFlow(rate: λ, time: τ)
-        case "discrete":
+        case .discrete:
             let (λ, τ) = try rateAndSteps(rate, steps, rateFlag, stepsFlag)
             guard τ == τ.rounded(), τ >= 1, τ <= Double(Int32.max) else {
                 throw ValidationError("\(stepsFlag) must be a whole number of steps (≥ 1) for --inner discrete, got \(τ)")
             }
             return .gradientDescent(rate: λ, steps: Int(τ))
-        case "ridge":
+        case .ridge:
             guard let ridge else { throw ValidationError("--inner ridge needs --ridge μ (the penalty, > 0)") }
             guard ridge > 0, ridge.isFinite else { throw ValidationError("--ridge must be a finite number > 0, got \(ridge)") }
             return .ridge(penalty: ridge)
-        case "exact":
+        case .exact:
             return .exact
-        default:
-            throw ValidationError("--inner must be continuous, discrete, ridge or exact, got '\(inner)'")
         }
     }
 
     private func rateAndSteps(_ rate: Double?, _ steps: Double?, _ rateFlag: String, _ stepsFlag: String) throws -> (Double, Double) {
-        guard let rate else { throw ValidationError("--inner \(inner) needs \(rateFlag) λ") }
-        guard let steps else { throw ValidationError("--inner \(inner) needs \(stepsFlag) τ") }
+        guard let rate else { throw ValidationError("--inner \(inner.rawValue) needs \(rateFlag) λ") }
+        guard let steps else { throw ValidationError("--inner \(inner.rawValue) needs \(stepsFlag) τ") }
         guard rate > 0, rate.isFinite else { throw ValidationError("\(rateFlag) must be a finite number > 0, got \(rate)") }
         guard steps > 0, steps.isFinite else { throw ValidationError("\(stepsFlag) must be a finite number > 0, got \(steps)") }
         return (rate, steps)
@@ -117,23 +132,26 @@ struct OuterLoopOptions: ParsableArguments {
 
 /// The MTL flags (theory.md §5); anil and maml ignore them.
 struct MTLOptions: ParsableArguments {
-    @Option(name: .customLong("mtl-data"), help: ArgumentHelp("What each head trains on: query or merged.", valueName: "data"))
-    var data: String = "query"
+    @Option(name: .customLong("mtl-data"), help: ArgumentHelp("What each head trains on.", valueName: "data"))
+    var data: MTLSettings.TrainingData = .query
 
     @Option(name: .customLong("head-correlation"), parsing: .unconditional,
-            help: ArgumentHelp("ρ, the heads' correlation at initialisation.", valueName: "ρ"))
+            help: ArgumentHelp("ρ, the heads' correlation at initialisation (MTL only).", valueName: "ρ"))
     var headCorrelation: Double = 1
 
     @Option(name: .customLong("new-head"), help: ArgumentHelp("A new task's head: init or mean.", valueName: "start"))
-    var newHead: String = "init"
+    var newHead: MTLSettings.NewHead = .initialization
+
+    /// Warns that the MTL flags changed from their defaults do nothing for a GBML `method`.
+    func warnIgnored(by command: String, method: String) {
+        let changed = [("--head-correlation", headCorrelation != 1), ("--mtl-data", data != .query),
+                       ("--new-head", newHead != .initialization)].filter(\.1).map(\.0)
+        guard !changed.isEmpty else { return }
+        CommandWarning.print(command, "\(changed.joined(separator: ", ")) ignored: \(changed.count == 1 ? "it configures" : "they configure") "
+                             + "MTL's heads, and --method \(method) has none")
+    }
 
     func settings(trainTasks n: Int, testSolver: InnerSolver, training: TrainingTime, diagonalRegularization: Double) throws -> MTLSettings {
-        guard let data = MTLSettings.TrainingData(rawValue: data) else {
-            throw ValidationError("--mtl-data must be query or merged, got '\(data)'")
-        }
-        guard let newHead = MTLSettings.NewHead(rawValue: newHead) else {
-            throw ValidationError("--new-head must be init or mean, got '\(newHead)'")
-        }
         // The N×N head covariance (1 on the diagonal, ρ elsewhere) is PSD iff −1/(N−1) ≤ ρ ≤ 1.
         let lowest = n > 1 ? -1 / Double(n - 1) : -1
         guard headCorrelation >= lowest, headCorrelation <= 1 else {

@@ -70,11 +70,20 @@ extension RunGuards {
             + ResourceEstimate(memoryBytes: 0, diskBytes: 25 * written, drivenBy: [.testTasks, .query])
     }
 
-    /// One finite network trained on the task set.
-    static func finiteEstimate(_ tasks: TaskSet, width: Int, run: RunOptions) -> ResourceEstimate {
-        .finiteNetwork(points: stackedPoints(tasks), dimension: Double(tasks.inputDimension), width: Double(width),
+    /// One finite network (dense, or convolutional with --width channels) trained on the task set.
+    static func finiteEstimate(_ tasks: TaskSet, width: Int, run: FiniteRunOptions) -> ResourceEstimate {
+        if let convolution = try? run.network.parsedConvolution() {
+            let features = convolution.readout == .flatten ? convolution.pixels * width : width
+            return .finiteConvolutionalNetwork(
+                points: stackedPoints(tasks), pixels: Double(convolution.pixels), filterSize: Double(convolution.filterSize),
+                imageChannels: Double(convolution.channels), channels: Double(width), depth: Double(run.depth),
+                features: Double(features), outputs: Double(tasks.labelWidth),
+                innerSteps: max(run.innerLoop.innerSteps, run.innerLoop.testInnerSteps ?? 1),
+                outerSteps: Double(run.outerLoop.metaSteps ?? 1))
+        }
+        return .finiteNetwork(points: stackedPoints(tasks), dimension: Double(tasks.inputDimension), width: Double(width),
                        depth: Double(run.depth), outputs: Double(tasks.labelWidth),
-                       innerSteps: max(run.innerLoop.innerSteps ?? 1, run.innerLoop.testInnerSteps ?? 1),
+                       innerSteps: max(run.innerLoop.innerSteps, run.innerLoop.testInnerSteps ?? 1),
                        outerSteps: Double(run.outerLoop.metaSteps ?? 1))
     }
 }

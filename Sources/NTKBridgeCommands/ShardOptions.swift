@@ -18,6 +18,6 @@ struct ShardOptions: ParsableArguments {
 /// Claims `folder` for the shard of `manifest` (refusing a folder in use by another shard or sweep).
 func claimShardFolder(_ manifest: ShardManifest, folder: String, table: String) throws {
     do { try manifest.claim(folder: folder, table: table) } catch let error as ShardError {
-        throw CommandFailure("--out \(error)")
+        throw CommandFailure("--out " + NTKBridge.commandLineDescription(of: error))
     }
 }

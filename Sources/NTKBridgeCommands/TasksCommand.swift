@@ -17,8 +17,8 @@ struct TasksCommand: ParsableCommand {
             seed give the same file.
             """)
 
-    @Option(help: ArgumentHelp("sinusoid, teacher, linear-rep, classification or omniglot.", valueName: "family"))
-    var family: String
+    @Option(help: ArgumentHelp("The task family.", valueName: "family"))
+    var family: TaskFamilyName
 
     @Option(name: .customLong("train-tasks"), parsing: .unconditional, help: ArgumentHelp("N, the number of training tasks.", valueName: "N"))
     var trainTasks: Int
@@ -33,8 +33,9 @@ struct TasksCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("n, query points per task (per class for classification).", valueName: "n"))
     var query: Int
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("The seed.", valueName: "s"), transform: parseSeed)
-    var seed: UInt64
+    @Option(parsing: .unconditional, help: ArgumentHelp("The seed (default: 0).", valueName: "s"),
+            transform: parseSeed)
+    var seed: UInt64 = 0
 
     @OptionGroup var familyOptions: TaskFamilyOptions
 
@@ -51,22 +52,24 @@ struct TasksCommand: ParsableCommand {
     }
 
     func run() throws {
-        let tasks: TaskSet
-        if family == "omniglot" {
+        guard let synthetic = family.synthetic else {
             try RunGuards.refuseCollisions(inputs: OmniglotTaskOptions.archives(in: familyOptions.data), outputs: [("--out", out)])
-            tasks = try omniglotOptions.tasks(data: familyOptions.data, ways: familyOptions.ways, trainTasks: trainTasks,
-                                              testTasks: testTasks, support: support, query: query, seed: seed, out: out)
-        } else {
-            let testTasks = try requiredTestTasks()
-            let family = try familyOptions.family(named: self.family)
-            try RunGuards.refuseCollisions(inputs: familyOptions.data.map { [("--data", $0)] } ?? [], outputs: [("--out", out)])
-            let estimate = try familyOptions.taskSetEstimate(family, trainTasks: trainTasks, testTasks: testTasks, support: support,
-                                                             query: query, seed: seed)
-            try RunGuards.refuseOversize(estimate.estimate, outputFolder: URL(fileURLWithPath: out).deletingLastPathComponent().path,
-                                         flags: RunGuards.taskFlags)
-            tasks = try familyOptions.draw(family, trainTasks: trainTasks, testTasks: testTasks, support: support, query: query,
-                                           seed: seed)
+            let tasks = try omniglotOptions.tasks(data: familyOptions.data, ways: familyOptions.ways, trainTasks: trainTasks,
+                                                  testTasks: testTasks, support: support, query: query, seed: seed, out: out)
+            return try write(tasks)
         }
+        let testTasks = try requiredTestTasks()
+        let family = try familyOptions.family(named: synthetic)
+        try RunGuards.refuseCollisions(inputs: familyOptions.data.map { [("--data", $0)] } ?? [], outputs: [("--out", out)])
+        let estimate = try familyOptions.taskSetEstimate(family, trainTasks: trainTasks, testTasks: testTasks, support: support,
+                                                         query: query, seed: seed)
+        try RunGuards.refuseOversize(estimate.estimate, outputFolder: URL(fileURLWithPath: out).deletingLastPathComponent().path,
+                                     flags: RunGuards.taskFlags)
+        try write(familyOptions.draw(family, trainTasks: trainTasks, testTasks: testTasks, support: support, query: query,
+                                     seed: seed))
+    }
+
+    private func write(_ tasks: TaskSet) throws {
         if out.lowercased().hasSuffix(".npz") {
             try tasks.writeNPZ(to: out)   // the binary form numpy reads (TaskFileNPZ.swift)
         } else {
@@ -75,7 +78,7 @@ struct TasksCommand: ParsableCommand {
     }
 
     private func requiredTestTasks() throws -> Int {
-        guard let testTasks else { throw ValidationError("--family \(family) needs --test-tasks M") }
+        guard let testTasks else { throw ValidationError("--family \(family.rawValue) needs --test-tasks M") }
         return testTasks
     }
 }
@@ -166,26 +169,24 @@ struct TaskFamilyOptions: ParsableArguments {
         return tasks
     }
 
-    func family(named name: String) throws -> TaskFamily {
-        if let data, name != "classification" {
-            throw ValidationError("--data \(data) is read only by --family classification, not by --family \(name)")
+    func family(named name: SyntheticFamilyName) throws -> TaskFamily {
+        if let data, name != .classification {
+            throw ValidationError("--data \(data) is read only by --family classification, not by --family \(name.rawValue)")
         }
-        if name == "linear-rep", rank > (dim ?? 8) {
+        if name == .linearRep, rank > (dim ?? 8) {
             throw ValidationError("--rank \(rank) exceeds --dim \(dim ?? 8): the shared B ∈ ℝ^{r×d} has rank at most d")
         }
         switch name {
-        case "sinusoid":
+        case .sinusoid:
             if let dim, dim != 2 { throw ValidationError("--dim: sinusoid inputs are 2-dimensional (the unit circle), got \(dim)") }
             return .sinusoid(outputs: outputs, inputScale: xScale)
-        case "teacher":
+        case .teacher:
             return .teacher(dimension: dim ?? 8, outputs: outputs, features: features)
-        case "linear-rep":
+        case .linearRep:
             return .linearRepresentation(dimension: dim ?? 8, rank: rank, outputs: outputs, noise: noise)
-        case "classification":
+        case .classification:
             guard let data else { throw ValidationError("--family classification needs --data file.csv") }
             return .classification(try LabelledData(csvFile: data), ways: ways, testClassFraction: testClassFraction)
-        default:
-            throw ValidationError("--family must be sinusoid, teacher, linear-rep, classification or omniglot, got '\(name)'")
         }
     }
 }

@@ -153,9 +153,19 @@ public struct LinePlot: Sendable {
 
     static let terminals = [("pngcairo size 900,600 enhanced font 'sans,10'", "png"), ("svg size 900,600 enhanced", "svg")]
 
+    /// Whether some measured point is defined (finite, and positive on a log axis is gnuplot's
+    /// business): a figure of undefined points only is not drawn.
+    public var hasDefinedData: Bool {
+        series.contains { $0.style == .data && $0.points.contains { $0.x.isFinite && $0.y.isFinite } }
+    }
+
     /// Renders `base.png` and `base.svg`, and writes `base.gp` (the PNG script, data inline).
-    /// Throws `OutputError` if gnuplot is missing or fails.
+    /// Throws `OutputError` if gnuplot is missing or fails, or if every measured point is
+    /// undefined (nothing would be drawn; gnuplot would fail with its own words).
     public func render(to base: String) throws {
+        guard hasDefinedData else {
+            throw OutputError.cannotWrite(path: base + ".png", reason: "every point of \"\(title)\" is undefined: nothing to draw")
+        }
         let name = (base as NSString).lastPathComponent
         try AtomicOutput.write(Data(script(terminal: Self.terminals[0].0, output: name + ".png").utf8), to: base + ".gp")
         try Self.rerender(scriptAt: base + ".gp")

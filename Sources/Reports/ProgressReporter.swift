@@ -1,34 +1,53 @@
 import Foundation
 
 /// Progress of long work on stderr: a bar with an estimated time left on a terminal, plain
-/// lines otherwise (a log file, CI).
+/// lines otherwise (a log file, CI). The time left weighs each unit of work by its estimated
+/// cost (`ProgressEstimate`), so that a sweep whose points cost unequally (depths, widths) is
+/// estimated right.
 public final class ProgressReporter {
     private let label: String
-    private let total: Int
-    private var done = 0
+    private var estimate: ProgressEstimate
     private let start = Date()
     private let isTerminal = isatty(STDERR_FILENO) != 0
     private var lastLine = Date.distantPast
 
-    public init(label: String, total: Int) {
+    /// `total` units of equal cost.
+    public convenience init(label: String, total: Int) {
+        self.init(label: label, weights: Array(repeating: 1, count: max(total, 1)))
+    }
+
+    /// One unit per weight, done in this order, each costing about its weight.
+    public init(label: String, weights: [Double]) {
         self.label = label
-        self.total = max(total, 1)
+        estimate = ProgressEstimate(weights: weights.isEmpty ? [1] : weights)
     }
 
     /// Counts `steps` more units of work done, with a note on what was just finished.
     public func advance(by steps: Int = 1, note: String = "") {
-        done = min(total, done + steps)
-        show(fraction: Double(done) / Double(total), counts: "\(done)/\(total)", note: note)
+        estimate.finish(steps)
+        showCount(note: note)
+    }
+
+    /// Counts `steps` more units as found done already (a resumed run): they do not count in the rate.
+    public func skip(by steps: Int = 1, note: String = "") {
+        estimate.skip(steps)
+        showCount(note: note)
+    }
+
+    private func showCount(note: String) {
+        let elapsed = Date().timeIntervalSince(start)
+        show(fraction: estimate.fraction, remaining: estimate.remaining(elapsed: elapsed) ?? 0,
+             counts: "\(estimate.done)/\(estimate.count)", note: note)
     }
 
     /// Reports progress as a fraction of the work (for work bounded by time rather than by a count).
     public func report(fraction: Double, note: String = "") {
-        show(fraction: min(1, max(0, fraction)), counts: String(format: "%.0f%%", 100 * min(1, fraction)), note: note)
+        let f = min(1, max(0, fraction)), elapsed = Date().timeIntervalSince(start)
+        show(fraction: f, remaining: f > 0 ? elapsed * (1 - f) / f : 0, counts: String(format: "%.0f%%", 100 * f), note: note)
     }
 
-    private func show(fraction: Double, counts: String, note: String) {
+    private func show(fraction: Double, remaining: Double, counts: String, note: String) {
         let elapsed = Date().timeIntervalSince(start)
-        let remaining = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0
         if isTerminal {
             let width = 30
             let filled = Int(Double(width) * fraction)

@@ -75,6 +75,29 @@ public struct ResourceEstimate: Sendable, Equatable {
         return ResourceEstimate(memoryBytes: entry * terms.reduce(0) { $0 + $1.0 }, drivenBy: drivenBy)
     }
 
+    /// One finite convolutional network (c channels, L layers of Kh·Kw filters on H·W-pixel images
+    /// of C channels, F readout features, k outputs) trained on P points: its parameters
+    /// p = Σ_l Kh·Kw·C_{l−1}·c + L·c + (F + 1)·k about twelve times, as for the dense network;
+    /// each point's patches, pre-activations, slopes and activations for every layer, twice
+    /// (the backward pass's patch gradients), once more per inner-loop step τ; the Jacobian of the
+    /// empirical kernels at initialisation (P·p) and the kernels (8·P²); the training log.
+    public static func finiteConvolutionalNetwork(points: Double, pixels: Double, filterSize: Double, imageChannels: Double,
+                                                  channels: Double, depth: Double, features: Double, outputs: Double,
+                                                  innerSteps: Double = 1, outerSteps: Double = 1) -> ResourceEstimate {
+        let c = channels
+        let parameters = filterSize * imageChannels * c + (depth - 1) * filterSize * c * c + depth * c + (features + 1) * outputs
+        let perPoint = pixels * (filterSize * imageChannels + 3 * c) + (depth - 1) * pixels * (filterSize * c + 3 * c)
+        let activations = 2 * points * perPoint
+        let terms: [(Double, [SizeParameter])] = [
+            (12 * parameters + activations, [.width, .depth]), (innerSteps * (parameters + activations), [.innerSteps, .width]),
+            (points * parameters, [.width, .trainTasks, .support, .query]), (8 * points * points, [.trainTasks, .support, .query]),
+            (8 * outerSteps, [.outerSteps]),
+        ]
+        var drivenBy: [SizeParameter] = []
+        for (_, parameters) in terms.sorted(by: { $0.0 > $1.0 }) { drivenBy += parameters.filter { !drivenBy.contains($0) } }
+        return ResourceEstimate(memoryBytes: entry * terms.reduce(0) { $0 + $1.0 }, drivenBy: drivenBy)
+    }
+
     /// A text table of `rows` rows of `columns` numbers, held in memory and written once.
     public static func table(rows: Double, columns: Double) -> ResourceEstimate {
         ResourceEstimate(memoryBytes: rows * columns * 3 * textNumber, diskBytes: rows * columns * textNumber, drivenBy: [.seeds])

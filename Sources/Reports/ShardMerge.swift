@@ -19,7 +19,7 @@ public enum ShardMerge {
                 throw ShardError.notAShard(folder: folder, reason: "no such folder")
             }
             guard let manifest = try ShardManifest.read(folder: folder) else {
-                throw ShardError.notAShard(folder: folder, reason: "it has no \(ShardManifest.fileName) (run with --shard i/N)")
+                throw ShardError.notAShard(folder: folder, reason: "it has no \(ShardManifest.fileName) (it was not written by a sweep run on one shard i/N)")
             }
             return Shard(folder: folder, manifest: manifest)
         }

@@ -82,7 +82,7 @@ public enum ShardError: Error, CustomStringConvertible, Equatable {
         case let .foreignRow(folder, row, reason):
             return "\(folder): data row \(row) \(reason)"
         case let .folderInUse(folder, reason):
-            return "\(folder) \(reason); choose another --out or remove it"
+            return "\(folder) \(reason); choose another output folder or remove it"
         }
     }
 }

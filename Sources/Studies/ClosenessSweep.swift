@@ -104,21 +104,23 @@ public struct ClosenessRecord: Sendable, Equatable {
 public enum ClosenessSweep {
     /// The records of one seed's task set, depth by depth; `progress` is told after each depth.
     /// A training system that is singular to working precision (deep kernels in the ordered
-    /// phase, for example) does not stop the sweep: its records carry the failure and no distance.
+    /// phase, for example) does not stop the sweep: its records carry the failure, worded by
+    /// `describeFailure` (the caller's names for the hyperparameters), and no distance.
     public static func run(tasks: TaskSet, seed: UInt64, settings: ClosenessSweepSettings,
+                           describeFailure: (Error) -> String = { "\($0)" },
                            progress: (Int) -> Void = { _ in }) throws -> [ClosenessRecord] {
         let sweep = try TaskKernels.depthSweep(tasks: tasks, architecture: settings.architecture, depths: settings.depths,
                                                quadrature: settings.quadrature)
         var records: [ClosenessRecord] = []
         for kernels in sweep {
-            records += try measure(tasks: tasks, seed: seed, kernels: kernels, settings: settings)
+            records += try measure(tasks: tasks, seed: seed, kernels: kernels, settings: settings, describeFailure: describeFailure)
             progress(kernels.kernels.depth)
         }
         return records
     }
 
-    private static func measure(tasks: TaskSet, seed: UInt64, kernels: TaskKernels,
-                                settings: ClosenessSweepSettings) throws -> [ClosenessRecord] {
+    private static func measure(tasks: TaskSet, seed: UInt64, kernels: TaskKernels, settings: ClosenessSweepSettings,
+                                describeFailure: (Error) -> String) throws -> [ClosenessRecord] {
         let depth = kernels.kernels.depth
         let headShare = kernels.kernels.headShare
         let ntkCondition = try SymmetricEigendecomposition(kernels.trainingQueryNTK, name: "Θ(𝒳, 𝒳)").conditionNumber
@@ -145,7 +147,7 @@ public enum ClosenessSweep {
             case let .failure(error):
                 return ClosenessRecord(seed: seed, depth: depth, innerTime: lambdaTau, headCorrelation: rho, method: method,
                                        relative: undefined, rms: undefined, headShare: headShare, ntkCondition: ntkCondition,
-                                       supportScale: scale, failure: "\(error)")
+                                       supportScale: scale, failure: describeFailure(error))
             }
         }
         var records: [ClosenessRecord] = []
@@ -165,7 +167,7 @@ public enum ClosenessSweep {
                 }
                 for (rho, predictions) in zip(settings.headCorrelations, mtlPredictions) {
                     let closeness = Result { Closeness(try predictions.get(), from: try reference.get()) }
-                    if case let .failure(error) = closeness, !(error is LinearAlgebraError) { throw error }
+                    if case let .failure(error) = closeness, !(error is LinearAlgebraError || error is SingularOuterSystemError) { throw error }
                     records.append(record(lambdaTau, rho, method, closeness))
                 }
             }

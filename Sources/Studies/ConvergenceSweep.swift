@@ -79,11 +79,11 @@ public enum ConvergenceSweep {
     public static func measure(tasks: TaskSet, architecture: Architecture, settings: FiniteSettings, methods: [FiniteMethod],
                                width: Int, seed: UInt64, reference: KernelReference,
                                progress: (FiniteMethod) -> Void = { _ in }) throws -> WidthMeasurement {
-        let network = try FullyConnectedNetwork(architecture: architecture, inputDimension: tasks.inputDimension,
-                                                width: width, outputs: tasks.labelWidth, seed: seed)
-        let points = reference.kernels.points.inputs, analytic = reference.kernels.kernels
-        let ntkError = relativeFrobenius(try network.empiricalNTK(points), analytic.ntk)
-        let nngpError = relativeFrobenius(try network.empiricalNNGP(points), analytic.nngp)
+        let (ntk, nngp) = try empiricalKernels(tasks: tasks, architecture: architecture, width: width, seed: seed,
+                                               points: reference.kernels.points.inputs)
+        let analytic = reference.kernels.kernels
+        let ntkError = relativeFrobenius(ntk, analytic.ntk)
+        let nngpError = relativeFrobenius(nngp, analytic.nngp)
         var runs: [TrainedRun] = [], predictions: [FiniteMethod: [Matrix]] = [:]
         for method in methods {
             var learner = try settings.learner(method, tasks: tasks, architecture: architecture, width: width, seed: seed)
@@ -98,6 +98,22 @@ public enum ConvergenceSweep {
         }
         let pair = predictions[.mtl].flatMap { mtl in predictions[.anil].map { Closeness(mtl, from: $0).relative.mean } }
         return WidthMeasurement(width: width, seed: seed, ntkError: ntkError, nngpError: nngpError, runs: runs, mtlToANIL: pair)
+    }
+
+    /// Θ̂ and the empirical NNGP 𝒦̂ at initialisation of the network of `architecture` (for the
+    /// convolutional network in NTK parameterization 𝒦̂ = K̂, the readout's tangent kernel, whose
+    /// limit is the CNTK's NNGP).
+    static func empiricalKernels(tasks: TaskSet, architecture: Architecture, width: Int, seed: UInt64,
+                                 points: Matrix) throws -> (ntk: Matrix, nngp: Matrix) {
+        guard architecture.convolution == nil else {
+            let network = try ConvolutionalNetwork(architecture: architecture, inputDimension: tasks.inputDimension,
+                                                   width: width, outputs: tasks.labelWidth, seed: seed)
+            let kernels = try network.empiricalKernels(points)
+            return (kernels.ntk, kernels.head)
+        }
+        let network = try FullyConnectedNetwork(architecture: architecture, inputDimension: tasks.inputDimension,
+                                                width: width, outputs: tasks.labelWidth, seed: seed)
+        return (try network.empiricalNTK(points), try network.empiricalNNGP(points))
     }
 
     /// ‖A − B‖_F/‖B‖_F.

@@ -154,8 +154,7 @@ public struct CostStudy: Sendable {
         }
         let last = log.entries[log.entries.count - 1]
         let passes = chosen.pointPassesPerStep(method, tasks: tasks) ?? .nan
-        let weights = try FullyConnectedNetwork(architecture: architecture, inputDimension: tasks.inputDimension, width: width,
-                                                outputs: tasks.labelWidth, seed: seed).weightCount
+        let weights = try FiniteSettings.network(architecture, tasks: tasks, width: width, seed: seed).weightCount
         return Run(method: method, seed: seed, outerRate: rate, evaluations: evaluations, steps: last.step,
                    seconds: last.seconds, cpuSeconds: last.cpuSeconds, pointPassesPerStep: passes,
                    flopsPerStep: 6 * Double(weights) * passes)
@@ -164,6 +163,7 @@ public struct CostStudy: Sendable {
     /// Test predictions after head-only or the learner's own adaptation.
     static func predictions(_ learner: any FiniteLearner, headOnly: Bool) throws -> [Matrix] {
         if let gbml = learner as? FiniteGBML { return try gbml.predictions(headOnly: headOnly) }
+        if let gbml = learner as? ConvolutionalGBML { return try gbml.predictions(headOnly: headOnly) }
         return try learner.predictions()   // MTL's own adaptation is its new head's
     }
 

@@ -26,7 +26,7 @@ final class FiniteCommandTests: XCTestCase {
     }
 
     private var training: [String] {
-        ["--depth", "2", "--activation", "relu", "--inner", "discrete", "--inner-rate", "0.1", "--inner-steps", "2",
+        ["--depth", "2", "--activation", "relu", "--inner-rate", "0.1", "--inner-steps", "2",
          "--meta-rate", "0.05", "--meta-steps", "4"]
     }
 
@@ -53,15 +53,15 @@ final class FiniteCommandTests: XCTestCase {
 
     func testFiniteRefusesWhatItCannotTrain() throws {
         let base = ["finite", "--tasks", taskFile, "--method", "anil", "--depth", "2", "--activation", "relu"]
-        let discrete = ["--inner", "discrete", "--inner-rate", "0.1", "--inner-steps", "2"]
+        let discrete = ["--inner-rate", "0.1", "--inner-steps", "2"]
         let cases: [([String], [String])] = [
             (base + ["--width", "16", "--inner", "continuous", "--inner-rate", "0.1", "--inner-steps", "2",
-                     "--meta-rate", "0.05", "--meta-steps", "4"], ["--inner", "discrete"]),
+                     "--meta-rate", "0.05", "--meta-steps", "4"], ["--inner continuous", "gradient-descent steps"]),
             (base + discrete + ["--meta-rate", "0.05", "--meta-steps", "4"], ["--width"]),
             (base + discrete + ["--width", "0", "--meta-rate", "0.05", "--meta-steps", "4"], ["--width"]),
             (base + discrete + ["--width", "16", "--meta-time", "2"], ["--meta-rate", "--meta-steps"]),
             (base + discrete + ["--width", "16", "--meta-rate", "50", "--meta-steps", "4"], ["--meta-rate", "at most"]),
-            (base + ["--width", "16", "--inner", "discrete", "--inner-rate", "100", "--inner-steps", "2",
+            (base + ["--width", "16", "--inner-rate", "100", "--inner-steps", "2",
                      "--meta-rate", "0.05", "--meta-steps", "4"], ["--inner-rate", "at most"]),
             (base + discrete + ["--width", "16", "--meta-rate", "0.05", "--meta-steps", "4", "--diag-reg", "1e-3"], ["--diag-reg"]),
             (["finite", "--tasks", taskFile, "--method", "reptile", "--width", "16", "--depth", "2", "--activation", "relu"]
@@ -147,7 +147,7 @@ final class FiniteCommandTests: XCTestCase {
     /// --time-budget alone (no --meta-steps, no --meta-rate): each method at half its own bound.
     func testCostTimeBudgetAlone() throws {
         let base = ["cost", "--tasks", taskFile, "--width", "32", "--methods", "mtl,anil", "--repeats", "1",
-                    "--depth", "2", "--activation", "relu", "--inner", "discrete", "--inner-rate", "0.1", "--inner-steps", "2"]
+                    "--depth", "2", "--activation", "relu", "--inner-rate", "0.1", "--inner-steps", "2"]
         let budget = try CommandRunner.run(base + ["--time-budget", "0.05", "--out", scratch.path("cost2")], in: scratch.url)
         XCTAssertEqual(budget.status, 0, budget.standardError)
         let budgeted = try CSVTable.read(scratch.path("cost2/cost.csv"))
@@ -182,12 +182,19 @@ final class FiniteCommandTests: XCTestCase {
         XCTAssertEqual(try CSVTable.read(scratch.path("hard/cost.csv")).values(of: "never"), ["1"])
     }
 
-    /// A finite network has no kernel integral: --quadrature is accepted but said to be ignored.
-    func testFiniteWarnsThatQuadratureIsIgnored() throws {
+    /// A finite network has no kernel integral: finite and cost do not offer --quadrature, and
+    /// say why when it is given (convergence does: its kernel predictors use it).
+    func testFiniteCommandsOfferNoQuadrature() throws {
         let result = try CommandRunner.run(["finite", "--tasks", taskFile, "--method", "mtl", "--width", "8",
                                             "--quadrature", "gauss-hermite:20", "--out", scratch.path("q.csv")] + training,
                                            in: scratch.url)
-        XCTAssertEqual(result.status, 0, result.standardError)
-        XCTAssertTrue(result.standardError.contains("--quadrature is ignored"), result.standardError)
+        XCTAssertEqual(result.status, NTKBridge.refusalStatus)
+        XCTAssertTrue(result.standardError.contains("finite has no --quadrature: a finite network evaluates its activation"),
+                      result.standardError)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.path("q.csv")))
+        for command in ["finite", "cost"] {
+            XCTAssertFalse(try CommandRunner.run([command, "--help"], in: scratch.url).standardOutput.contains("--quadrature"))
+        }
+        XCTAssertTrue(try CommandRunner.run(["convergence", "--help"], in: scratch.url).standardOutput.contains("--quadrature"))
     }
 }

@@ -76,7 +76,7 @@ final class KernelScaleCommandTests: XCTestCase {
 
     func testBadFlagValuesAreRefused() throws {
         let x = try scratch.write("1,2\n3,4\n", to: "x.csv")
-        for (flags, message) in [(["--kernels", "ntk,nngpp"], "'nngpp' is not a kernel"),
+        for (flags, message) in [(["--kernels", "ntk,nngpp"], "'ntk,nngpp' is invalid for '--kernels"),
                                  (["--rows", "1:1"], "need 0 ≤ a < b ≤ 2"), (["--rows", "x"], "is not a range"),
                                  (["--memory-limit", "lots"], "is not a size")] {
             let result = try run(["kernel", "--x1", x, "--depth", "1", "--activation", "relu", "--timing"] + flags)

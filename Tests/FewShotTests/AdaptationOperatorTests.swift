@@ -84,7 +84,8 @@ final class AdaptationOperatorTests: XCTestCase {
     }
 
     /// h(M)·B: t = ∞ solves, finite times are spectral and accept a singular M, and a singular M at
-    /// t = ∞ is refused naming the matrix and suggesting --diag-reg.
+    /// t = ∞ is refused naming the matrix and suggesting the diagonal regularization r (a typed
+    /// error: a command names r by its flag).
     func testTrainingFunction() throws {
         let m = supportKernel(5, seed: 8)
         var g = SeededGenerator(seed: 9)
@@ -97,7 +98,10 @@ final class AdaptationOperatorTests: XCTestCase {
         let singular = Matrix.gram(x)   // rank 2
         XCTAssertThrowsError(try TrainingTime.converged.apply(to: singular, b, matrixName: "Φ, the meta-induced kernel")) {
             let text = "\($0)"
-            XCTAssertTrue(text.contains("Φ, the meta-induced kernel") && text.contains("--diag-reg"), text)
+            XCTAssertTrue(text.contains("Φ, the meta-induced kernel") && text.contains("the diagonal regularization r"), text)
+            XCTAssertFalse(text.contains("--"), "a library error names parameters, not flags: \(text)")
+            let named = ($0 as? SingularOuterSystemError)?.description(naming: { $0 == .diagonalRegularization ? "R" : "T" })
+            XCTAssertEqual(named?.contains("add R (adds"), true, named ?? "not a SingularOuterSystemError")
         }
         let finite = try TrainingTime.gradientFlow(rate: 1, time: 2).apply(to: singular, b, matrixName: "Φ")
         XCTAssertTrue(finite.allFinite)

@@ -114,10 +114,12 @@ final class TaskFamilyTests: XCTestCase {
 
     func testSizesAreValidated() {
         XCTAssertThrowsError(try TaskFamily.teacher(dimension: 3, outputs: 1, features: 8).tasks(trainTasks: 0, testTasks: 1, support: 2, query: 2, seed: 1)) {
-            XCTAssertTrue("\($0)".contains("--train-tasks"))
+            XCTAssertEqual($0 as? TaskFamilyError, .invalid(parameter: .trainTasks, message: "must be at least 1"))
+            XCTAssertTrue("\($0)".contains("the number of training tasks N"), "\($0)")
         }
         XCTAssertThrowsError(try TaskFamily.teacher(dimension: 0, outputs: 1, features: 8).tasks(trainTasks: 1, testTasks: 1, support: 2, query: 2, seed: 1)) {
-            XCTAssertTrue("\($0)".contains("--dim"))
+            XCTAssertTrue("\($0)".contains("the input dimension d must be at least 1"), "\($0)")
+            XCTAssertFalse("\($0)".contains("--"), "a library error names parameters, not flags")
         }
     }
 }

@@ -61,7 +61,7 @@ final class BodyFeatureMapTests: XCTestCase {
         for i in 0..<x.rows {
             let f = scale * (0..<network.featureCount).reduce(0) { $0 + head[$1] * features[i, $1] } + 0.3 * head.last!
             // Same products in another summation order: a few ulps.
-            XCTAssertEqual(outputs[i], f, accuracy: 1e-12 * max(1, abs(f)), "image \(i)")
+            XCTAssertEqual(outputs[i, 0], f, accuracy: 1e-12 * max(1, abs(f)), "image \(i)")
         }
     }
 
@@ -82,7 +82,7 @@ final class BodyFeatureMapTests: XCTestCase {
             XCTAssertEqual(gradient.count, network.parameterCount)
             for i in 0..<x.rows {
                 // One dot product in two summation orders: a few ulps.
-                XCTAssertEqual(head[i, 0], outputs[i], accuracy: 1e-12 * max(1, abs(outputs[i])), "\(readout) f(x_\(i))")
+                XCTAssertEqual(head[i, 0], outputs[i, 0], accuracy: 1e-12 * max(1, abs(outputs[i, 0])), "\(readout) f(x_\(i))")
             }
             for k in 0..<network.parameterCount {
                 let expected = (0..<x.rows).reduce(0) { $0 + jacobian[$1, k] * g[$1, 0] }

@@ -34,7 +34,7 @@ final class ConvolutionalNetworkTests: XCTestCase {
                 let down = try network.outputs(x)
                 network.parameters[k] = saved
                 for i in 0..<x.rows {
-                    let difference = (up[i] - down[i]) / (2 * step)
+                    let difference = (up[i, 0] - down[i, 0]) / (2 * step)
                     // Central differences: O(step²) truncation and O(ε/step) round-off, ~1e-9 here.
                     XCTAssertEqual(jacobian[i, k], difference, accuracy: 1e-7 * max(1, abs(difference)),
                                    "\(readout) parameter \(k) image \(i)")
@@ -77,15 +77,17 @@ final class ConvolutionalNetworkTests: XCTestCase {
         }
     }
 
-    /// The fully connected network refuses a convolutional architecture (the trainers are not
-    /// generalized to convolutions), and the convolutional network a fully connected one.
+    /// The fully connected network refuses a convolutional architecture, and the convolutional
+    /// network a fully connected one (the trainers pick the network from the architecture).
     func testEachNetworkRefusesTheOtherKindOfArchitecture() throws {
         let convolutional = try Self.architecture(.flatten, .same)
         XCTAssertThrowsError(try FullyConnectedNetwork(architecture: convolutional, inputDimension: 24, width: 4, seed: 1)) {
             XCTAssertEqual($0 as? FiniteWidthError, .convolutionalArchitecture)
         }
         let dense = try Architecture(depth: 2, activation: .relu)
-        XCTAssertThrowsError(try ConvolutionalNetwork(architecture: dense, channels: 4, seed: 1))
+        XCTAssertThrowsError(try ConvolutionalNetwork(architecture: dense, channels: 4, seed: 1)) {
+            XCTAssertEqual($0 as? FiniteWidthError, .fullyConnectedArchitecture)
+        }
         XCTAssertThrowsError(try ConvolutionalNetwork(architecture: convolutional, channels: 0, seed: 1))
         XCTAssertThrowsError(try ConvolutionalNetwork(architecture: convolutional, channels: 2, seed: 1)
             .outputs(Self.images(1, seed: 1).block(rows: 0..<1, columns: 0..<5)))

@@ -122,7 +122,7 @@ final class PredictorIdentityTests: XCTestCase {
     }
 
     /// A singular Φ at t = ∞ (identity network, exact inner loop, queries = supports: every
-    /// meta-output is its support label) is refused naming Φ and suggesting --diag-reg; a finite
+    /// meta-output is its support label) is refused naming Φ and suggesting a diagonal regularization; a finite
     /// meta-training time handles it.
     func testSingularMetaKernelIsRefusedAtInfiniteTime() throws {
         let echo = try TaskSet(train: tasks.train.map {
@@ -132,7 +132,7 @@ final class PredictorIdentityTests: XCTestCase {
         let k = try TaskKernels(tasks: echo, architecture: Architecture(depth: 1, activation: .identity, biasStd: 0.5))
         XCTAssertThrowsError(try MetaTrainedGBML(tasks: echo, kernels: k, settings: GBMLSettings(method: .maml, innerSolver: .exact))) { error in
             let text = "\(error)"
-            XCTAssertTrue(text.contains("Φ") && text.contains("--diag-reg"), text)
+            XCTAssertTrue(text.contains("Φ") && text.contains("the diagonal regularization r"), text)
         }
         let finite = try MetaTrainedGBML(tasks: echo, kernels: k, settings: GBMLSettings(method: .maml, innerSolver: .exact,
                                                                                          training: .gradientFlow(rate: 1, time: 3)))
