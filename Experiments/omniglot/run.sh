@@ -7,7 +7,7 @@
 #              accuracy against the number of training tasks and against depth; the MTL–GBML
 #              prediction distance against depth (the "kernel-FC part", timed by `make bench`);
 #   baselines: nearest neighbour and modified Hausdorff distance, no training tasks;
-#   finite:    finite fully connected networks on a small setting (finite-conv: see the hook);
+#   finite:    finite fully connected and convolutional networks on a small setting;
 #   cntk:      convolutional kernels (flatten readout at S = 21, global average pooling at S = 7),
 #              selected on held-out background episodes like fc;
 #   cost:      time and steps of each finite method to a common accuracy on held-out background
@@ -152,10 +152,20 @@ if part finite; then
     cmd="$ntk tasks $small_flags --train-tasks 10 --seed 1 --out $T && $ntk finite --tasks $T --method $m --depth 2 $finite_flags --out P.csv && $ntk evaluate --tasks $T --predictions P.csv"
     row "$m" finite-fc 2 256 7 10 "$t" "$work/f.csv" "$seconds" "$(echo "$cmd" | tr -s ' ')" >> "$out/finite.csv"
   done
-  # HOOK finite-conv (issue 11): once `finite` accepts --conv/--image/--padding/--readout, add the
-  # same four methods with a convolutional network on the same 7 × 7 tasks, e.g.
-  #   "$NTKBRIDGE" finite --tasks "$t" --method "$m" --depth 2 --conv 3x3 --image 7x7x1 $finite_flags …
-  # into "$out/finite-conv.csv" with model finite-conv (assembled below when the file exists).
+  # finite-conv: the same four methods with a small convolutional network (3 × 3 filters, same
+  # padding, flatten readout) on the same tasks; conv steps cost far more than dense ones at equal
+  # parameter count, so it is narrow (16 channels) and trains for fewer steps (finite-conv.flags).
+  conv_flags=$(flags Experiments/omniglot/finite-conv.flags)
+  [ -n "${QUICK:-}" ] && conv_flags=${conv_flags/--meta-steps 50/--meta-steps 5}
+  echo "$header" > "$out/finite-conv.csv"
+  for m in mtl anil maml fomaml; do
+    start=$(now)
+    # shellcheck disable=SC2086
+    "$NTKBRIDGE" finite --tasks "$t" --method "$m" --depth 2 $conv_flags --out "$work/f.csv" >/dev/null
+    seconds=$(elapsed "$start")
+    cmd="$ntk tasks $small_flags --train-tasks 10 --seed 1 --out $T && $ntk finite --tasks $T --method $m --depth 2 $conv_flags --out P.csv && $ntk evaluate --tasks $T --predictions P.csv"
+    row "$m" finite-conv 2 16 7 10 "$t" "$work/f.csv" "$seconds" "$(echo "$cmd" | tr -s ' ')" >> "$out/finite-conv.csv"
+  done
 fi
 
 # ---- cntk: convolutional kernels (3×3 filters, ReLU, same padding) ----
