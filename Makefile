@@ -61,7 +61,7 @@ mpi-test: mpi
 	$(SWIFT) build --build-tests -c $(CONFIG) --package-path MPI
 	$(SWIFT) test --skip-build -c $(CONFIG) --package-path MPI
 
-## Strong scaling of ntkbridge-mpi on 1, 2 and 4 processes (kernel n = 8000, Φ solve).
+## Strong scaling of ntkbridge-mpi on 1, 2 and 4 processes (kernel n = 8000, Φ assembly and solve).
 bench-mpi: mpi
 	NTKBRIDGE="$(BIN)/ntkbridge" NTKBRIDGE_MPI="$(MPI_BIN)/ntkbridge-mpi" Experiments/cluster/bench-mpi.sh
 

@@ -40,14 +40,17 @@ struct InputGeometry {
     /// `tileWidth` columns keyed to absolute indices: tile t covers columns
     /// [max(t·tileWidth, first), min((t + 1)·tileWidth, count2)) with first = rowBlock.lowerBound
     /// in a symmetric call and 0 otherwise, whichever part of it is needed. The same entry thus
-    /// always comes from the same call, with the same bits.
-    func innerProducts(rowBlock: Range<Int>, columns: Range<Int>, tileWidth: Int, into buffer: inout Matrix) {
+    /// always comes from the same call, with the same bits. Column j is stored at buffer column
+    /// j − `bufferFirstColumn`.
+    func innerProducts(rowBlock: Range<Int>, columns: Range<Int>, tileWidth: Int, into buffer: inout Matrix,
+                       bufferFirstColumn: Int = 0) {
         let other = x2 ?? x1
         let first = isSymmetric ? rowBlock.lowerBound : 0
         for tile in (columns.lowerBound / tileWidth)...((columns.upperBound - 1) / tileWidth) {
             let tileColumns = max(tile * tileWidth, first)..<min((tile + 1) * tileWidth, count2)
             guard !tileColumns.isEmpty else { continue }
-            Matrix.multiplyAdd(into: &buffer, at: BlockRange(rows: 0..<rowBlock.count, columns: tileColumns),
+            let target = (tileColumns.lowerBound - bufferFirstColumn)..<(tileColumns.upperBound - bufferFirstColumn)
+            Matrix.multiplyAdd(into: &buffer, at: BlockRange(rows: 0..<rowBlock.count, columns: target),
                                x1, aBlock: BlockRange(rows: rowBlock, columns: 0..<dimension),
                                other, bBlock: BlockRange(rows: tileColumns, columns: 0..<dimension),
                                transposeB: true)

@@ -143,7 +143,7 @@ public struct KernelRecursion: Sendable {
         return try engine.kernels(x1.rows(rows), x2, readoutDepths: depths)
     }
 
-    private func validate(_ x1: Matrix, _ x2: Matrix?, depths: [Int], rows: Range<Int>) throws {
+    func validate(_ x1: Matrix, _ x2: Matrix?, depths: [Int], rows: Range<Int>) throws {
         guard !depths.isEmpty, depths.allSatisfy({ $0 >= 1 }) else { throw KernelInputError.invalidDepths(depths) }
         for (name, x) in [("X1", x1), ("X2", x2)] {
             guard let x else { continue }

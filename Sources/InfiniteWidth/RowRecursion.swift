@@ -67,16 +67,19 @@ struct RowRecursion: Sendable {
         let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 6 * width)
         defer { scratch.deallocate() }
         let blockRows = (block * Self.rowsPerProduct)..<min(geometry.count1, (block + 1) * Self.rowsPerProduct)
-        var products = Matrix(rows: blockRows.count, columns: width)
         let firstNeeded = max(naturalStart(rows.lowerBound), segments.from)
         guard firstNeeded < segments.to else { return }
+        // The product tiles that cover the segments, and no more (a tile of a 2-D layout needs a few).
+        let tile = Self.columnsPerProduct
+        let stored = (firstNeeded / tile * tile)..<min(width, (segments.to + tile - 1) / tile * tile)
+        var products = Matrix(rows: blockRows.count, columns: stored.count)
         geometry.innerProducts(rowBlock: blockRows, columns: firstNeeded..<segments.to,
-                               tileWidth: Self.columnsPerProduct, into: &products)
+                               tileWidth: tile, into: &products, bufferFirstColumn: stored.lowerBound)
         products.withUnsafeBufferPointer { g in
             for i in rows {
                 let start = max(naturalStart(i), segments.from)
                 guard start < segments.to else { continue }
-                let row = g.baseAddress! + (i - blockRows.lowerBound) * width + start
+                let row = g.baseAddress! + (i - blockRows.lowerBound) * stored.count + (start - stored.lowerBound)
                 let written = max(geometry.isSymmetric ? i : 0, segments.writeFrom)..<segments.writeTo
                 run(row: i, innerProducts: row, start: start, end: segments.to, written: written,
                     scratch: scratch, destination: destination)

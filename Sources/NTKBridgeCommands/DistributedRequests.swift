@@ -1,6 +1,8 @@
 import ArgumentParser
+import FewShot
 import InfiniteWidth
 import LinearAlgebra
+import Paradigms
 import Reports
 
 /// A `kernel` command line, parsed and read as `ntkbridge kernel` reads it, for `ntkbridge-mpi
@@ -43,5 +45,60 @@ public struct KernelRequest: Sendable {
         format = command.format
         out = command.out
         timing = command.timing
+    }
+}
+
+/// A `predict` command line, parsed and checked as `ntkbridge predict` checks it (flags, task
+/// file, solvers, settings), for `ntkbridge predict` itself and for `ntkbridge-mpi predict`,
+/// which assembles and solves the same predictor distributed.
+public struct PredictRequest {
+    public enum Predictor: Sendable {
+        case gbml(GBMLSettings)
+        case mtl(MTLSettings)
+    }
+
+    public let tasks: TaskSet
+    public let predictor: Predictor
+    public let out: String
+    private let command: PredictCommand
+
+    /// Parses `arguments` (the flags after `predict`) and reads the task file.
+    public init(arguments: [String]) throws {
+        try self.init(try PredictCommand.parse(arguments))
+    }
+
+    init(_ command: PredictCommand) throws {
+        let options = command.options
+        options.innerLoop.warnIgnoredFlags(by: "predict")
+        if command.method != .mtl { options.multitask.warnIgnored(by: "predict", method: command.method.rawValue) }
+        if command.kernelDirectory == nil { options.network.warnWidthIgnored(by: "predict") }
+        let (innerSolver, testSolver) = try options.innerLoop.solvers()
+        let training = try options.outerLoop.training()
+        let kernelFiles = command.kernelDirectory.map { folder in
+            KernelDirectory.names.flatMap { ["\(folder)/\($0).csv", "\(folder)/\($0).npy"] }.map { ("--kernel-dir", $0) }
+        } ?? []
+        try RunGuards.refuseCollisions(inputs: [("--tasks", command.tasks)] + kernelFiles, outputs: [("--out", command.out)])
+        let taskSet = try TaskSet(taskFile: command.tasks)
+        try options.network.checkInputDimension(taskSet.inputDimension, of: "--tasks \(command.tasks)")
+        guard !taskSet.test.isEmpty else { throw CommandFailure("--tasks \(command.tasks) has no test tasks to predict") }
+        if let gbml = command.method.gbml {
+            predictor = .gbml(GBMLSettings(method: gbml, innerSolver: innerSolver, testSolver: testSolver, training: training,
+                                           diagonalRegularization: options.outerLoop.diagonalRegularization))
+        } else {
+            predictor = .mtl(try options.multitask.settings(trainTasks: taskSet.train.count, testSolver: testSolver,
+                                                            training: training,
+                                                            diagonalRegularization: options.outerLoop.diagonalRegularization))
+        }
+        tasks = taskSet
+        out = command.out
+        self.command = command
+    }
+
+    /// The kernels imported with --kernel-dir (whole), or nil: compute them with `recursion()`.
+    public func importedKernels() throws -> NetworkKernels? { try command.importedKernels(tasks) }
+
+    /// The kernel recursion of the architecture flags.
+    public func recursion() throws -> KernelRecursion {
+        KernelRecursion(try command.options.architecture(), quadrature: command.options.integration.rule)
     }
 }

@@ -37,30 +37,16 @@ struct PredictCommand: ParsableCommand {
     var kernelDirectory: String?
 
     func run() throws {
-        options.innerLoop.warnIgnoredFlags(by: "predict")
-        if method != .mtl { options.multitask.warnIgnored(by: "predict", method: method.rawValue) }
-        if kernelDirectory == nil { options.network.warnWidthIgnored(by: "predict") }
-        let (innerSolver, testSolver) = try options.innerLoop.solvers()
-        let training = try options.outerLoop.training()
-        let kernelFiles = kernelDirectory.map { folder in
-            KernelDirectory.names.flatMap { ["\(folder)/\($0).csv", "\(folder)/\($0).npy"] }.map { ("--kernel-dir", $0) }
-        } ?? []
-        try RunGuards.refuseCollisions(inputs: [("--tasks", tasks)] + kernelFiles, outputs: [("--out", out)])
-        let taskSet = try TaskSet(taskFile: tasks)
-        try options.network.checkInputDimension(taskSet.inputDimension, of: "--tasks \(tasks)")
-        guard !taskSet.test.isEmpty else { throw CommandFailure("--tasks \(tasks) has no test tasks to predict") }
+        let request = try PredictRequest(self)
+        let taskSet = request.tasks
         try RunGuards.refuseOversize(RunGuards.predictorEstimate(taskSet, depths: 1, deepest: max(options.depth, 1)),
                                      outputFolder: RunGuards.folder(of: out), flags: RunGuards.taskFileFlags)
         let kernels = try taskKernels(taskSet)
         let predictions: [Matrix]
-        if let gbml = method.gbml {
-            predictions = try MetaTrainedGBML(
-                tasks: taskSet, kernels: kernels,
-                settings: GBMLSettings(method: gbml, innerSolver: innerSolver, testSolver: testSolver, training: training,
-                                       diagonalRegularization: options.outerLoop.diagonalRegularization)).predictions()
-        } else {
-            let settings = try options.multitask.settings(trainTasks: taskSet.train.count, testSolver: testSolver, training: training,
-                                                  diagonalRegularization: options.outerLoop.diagonalRegularization)
+        switch request.predictor {
+        case let .gbml(settings):
+            predictions = try MetaTrainedGBML(tasks: taskSet, kernels: kernels, settings: settings).predictions()
+        case let .mtl(settings):
             predictions = try TrainedMTL(tasks: taskSet, kernels: kernels, settings: settings).predictions()
         }
         try PredictionFile.write(predictions, to: out)
@@ -70,10 +56,14 @@ struct PredictCommand: ParsableCommand {
     /// The kernels on every point of the task set: computed for the architecture, or imported
     /// with --kernel-dir.
     private func taskKernels(_ taskSet: TaskSet) throws -> TaskKernels {
-        guard let kernelDirectory else {
-            return try TaskKernels(tasks: taskSet, architecture: try options.architecture(),
-                                   quadrature: options.integration.rule)
-        }
+        if let imported = try importedKernels(taskSet) { return TaskKernels(points: StackedPoints(taskSet), kernels: imported) }
+        return try TaskKernels(tasks: taskSet, architecture: try options.architecture(),
+                               quadrature: options.integration.rule)
+    }
+
+    /// The kernels of --kernel-dir on every point of the task set (nil without --kernel-dir).
+    func importedKernels(_ taskSet: TaskSet) throws -> NetworkKernels? {
+        guard let kernelDirectory else { return nil }
         if options.givenDepth != nil || options.network.givenActivation != nil {
             throw ValidationError("--kernel-dir imports the kernels; --depth and --activation describe a network whose "
                                   + "kernels would be computed: give one or the other")
@@ -81,7 +71,6 @@ struct PredictCommand: ParsableCommand {
         let points = StackedPoints(taskSet)
         let layout = "of \(tasks): \(taskSet.train.count) training task(s), each query then support points, then "
             + "\(taskSet.test.count) test task(s), each support then query points"
-        return TaskKernels(points: points, kernels: try KernelDirectory.read(kernelDirectory, pointCount: points.inputs.rows,
-                                                                             layout: layout))
+        return try KernelDirectory.read(kernelDirectory, pointCount: points.inputs.rows, layout: layout)
     }
 }

@@ -47,6 +47,74 @@ public struct BlockCyclicMatrix {
         }
     }
 
+    /// This process's blocks, each from `block(rows, columns)` (a rows.count × columns.count
+    /// matrix, the global block rows × columns): the matrix is never whole on any process.
+    public init(grid: ProcessGrid, rows: Int, columns: Int, blockSize: Int,
+                filling block: (Range<Int>, Range<Int>) throws -> Matrix) rethrows {
+        self.init(grid: grid, rows: rows, columns: columns, blockSize: blockSize)
+        let layout = BlockCyclicLayout(rows: rows, columns: columns, blockSize: blockSize, grid: grid)
+        let localRows = localRows
+        var lj = 0
+        for columnRange in layout.columnBlocks(gridColumn: grid.column) {
+            var li = 0
+            for rowRange in layout.rowBlocks(gridRow: grid.row) {
+                let values = try block(rowRange, columnRange)
+                precondition(values.rows == rowRange.count && values.columns == columnRange.count, "block of the wrong shape")
+                values.withUnsafeBufferPointer { source in
+                    for c in 0..<columnRange.count {
+                        for r in 0..<rowRange.count {
+                            local[li + r + (lj + c) * localRows] = source[r * columnRange.count + c]
+                        }
+                    }
+                }
+                li += rowRange.count
+            }
+            lj += columnRange.count
+        }
+    }
+
+    /// Calls `body(local index, global row, global column)` for each diagonal entry this process holds.
+    func forEachDiagonalEntry(_ body: (Int, Int) -> Void) {
+        for lj in 0..<localColumns {
+            let j = global(lj, process: grid.column, of: grid.columns)
+            for li in 0..<localRows where global(li, process: grid.row, of: grid.rows) == j {
+                body(li + lj * localRows, j)
+            }
+        }
+    }
+
+    /// The trace, on every process.
+    public func trace() -> Double {
+        var sum = 0.0
+        forEachDiagonalEntry { k, _ in sum += local[k] }
+        var total = [sum]
+        Communicator.sum(&total)
+        return total[0]
+    }
+
+    /// M + r·mean(diag M)·I, as `Matrix.addingRelativeDiagonal` (square matrices).
+    public mutating func addRelativeDiagonal(_ r: Double) {
+        guard r != 0, globalRows > 0 else { return }
+        let shift = r * trace() / Double(globalRows)
+        var entries: [Int] = []
+        forEachDiagonalEntry { k, _ in entries.append(k) }
+        for k in entries { local[k] += shift }
+    }
+
+    /// The first non-finite entry in row-major order (row, column), the same on every process.
+    public func firstNonFinite() -> (row: Int, column: Int)? {
+        var first = Int.max
+        for lj in 0..<localColumns {
+            let j = global(lj, process: grid.column, of: grid.columns)
+            for li in 0..<localRows where !local[li + lj * localRows].isFinite {
+                first = min(first, global(li, process: grid.row, of: grid.rows) * globalColumns + j)
+            }
+        }
+        let overall = Communicator.minimum(first)
+        guard overall != Int.max else { return nil }
+        return (overall / globalColumns, overall % globalColumns)
+    }
+
     /// The whole matrix on every process (each block is summed with zeros elsewhere: exact).
     public func gathered() -> Matrix {
         var elements = [Double](repeating: 0, count: globalRows * globalColumns)

@@ -7,6 +7,8 @@ public enum DistributedError: Error, CustomStringConvertible, Equatable {
     case malformedGrid(String)
     case scalapack(routine: String, info: Int)
     case io(path: String, reason: String)
+    /// A step failed on another process (which printed why).
+    case failedElsewhere
 
     public var description: String {
         switch self {
@@ -23,6 +25,8 @@ public enum DistributedError: Error, CustomStringConvertible, Equatable {
             return "ScaLAPACK \(routine) failed with info = \(info)"
         case let .io(path, reason):
             return "cannot write \(path): \(reason)"
+        case .failedElsewhere:
+            return "the distributed computation failed on another process (its message is above)"
         }
     }
 }

@@ -11,28 +11,32 @@ import LinearAlgebra
 /// - finite t: M = V·diag(φ)·Vᵀ by pdsyevd, then V·diag(h(φ))·(VᵀB) by two pdgemm (gradient
 ///   descent with η·φ_max > 2 refused with the bound).
 ///
-/// M and B arrive whole on every process; each process keeps its block-cyclic share, and the
-/// result is gathered back to every process.
-public struct ScaLAPACKSolver: OuterSystemSolver {
+/// M arrives block-cyclically distributed (each process assembled its own blocks, and it is
+/// never whole anywhere); B (n × k, k small) arrives whole on every process, and so does the
+/// result.
+public struct ScaLAPACKSolver: Sendable {
     public let grid: ProcessGrid
 
     public init(grid: ProcessGrid) { self.grid = grid }
 
+    /// The remedy `TrainingTime.apply` names for a singular outer system.
+    public static let remedy = "add --diag-reg r (adds r·mean(diag)·I; try 1e-10 and increase) or train for a finite --meta-time"
+
     /// nb: at most 64, small enough that every grid row and column gets at least two blocks.
-    func blockSize(_ n: Int) -> Int {
+    public func blockSize(_ n: Int) -> Int {
         let side = 2 * max(grid.rows, grid.columns)
         return max(4, min(64, (n + side - 1) / side))
     }
 
-    public func apply(_ time: TrainingTime, to m: Matrix, _ b: Matrix, matrixName: String, remedy: String) throws -> Matrix {
-        if let (row, column) = m.firstNonFinite() {
+    /// h(M)·B for the schedule `time`; `a` (M, already regularized) is overwritten by its factor.
+    public func apply(_ time: TrainingTime, to a: inout BlockCyclicMatrix, _ b: Matrix, matrixName: String,
+                      remedy: String = ScaLAPACKSolver.remedy) throws -> Matrix {
+        if let (row, column) = a.firstNonFinite() {
             throw LinearAlgebraError.nonFinite(matrix: matrixName, row: row, column: column)
         }
-        let start = DispatchTime.now().uptimeNanoseconds
-        defer { reportTime(since: start, size: m.rows) }
-        let nb = blockSize(m.rows)
-        var a = BlockCyclicMatrix(scattering: m, grid: grid, blockSize: nb)
-        var rhs = BlockCyclicMatrix(scattering: b, grid: grid, blockSize: nb)
+        let start = DispatchTime.now().uptimeNanoseconds, cpuStart = Communicator.cpuSeconds
+        defer { ScaLAPACKSolver.reportTime("outer_solve_seconds", since: start, cpuSince: cpuStart, size: a.globalRows) }
+        var rhs = BlockCyclicMatrix(scattering: b, grid: grid, blockSize: a.blockSize)
         switch time {
         case .converged:
             try choleskySolve(&a, &rhs, matrixName: matrixName, remedy: remedy)
@@ -42,10 +46,14 @@ public struct ScaLAPACKSolver: OuterSystemSolver {
         }
     }
 
-    /// With NTKBRIDGE_MPI_TIMING=1, rank 0 prints `outer_solve_seconds: <s> n=<n>` (for `make bench-mpi`).
-    private func reportTime(since start: UInt64, size: Int) {
-        guard ProcessInfo.processInfo.environment["NTKBRIDGE_MPI_TIMING"] == "1", Communicator.isRoot else { return }
-        print("outer_solve_seconds: \(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9) n=\(size)")
+    /// With NTKBRIDGE_MPI_TIMING=1, rank 0 prints `<label>: <wall s> cpu=<CPU s summed over the
+    /// processes> n=<n>` (for `make bench-mpi`): outer_assembly_seconds (Φ or Θ_MTL built
+    /// block-cyclically), outer_solve_seconds. Collective: every process must call it.
+    static func reportTime(_ label: String, since start: UInt64, cpuSince cpuStart: Double, size: Int) {
+        guard ProcessInfo.processInfo.environment["NTKBRIDGE_MPI_TIMING"] == "1" else { return }
+        let cpu = Communicator.total(Communicator.cpuSeconds - cpuStart)
+        guard Communicator.isRoot else { return }
+        print("\(label): \(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9) cpu=\(cpu) n=\(size)")
     }
 
     private func choleskySolve(_ a: inout BlockCyclicMatrix, _ b: inout BlockCyclicMatrix, matrixName: String,

@@ -11,11 +11,13 @@ enum MPICommands {
     static let usage = """
         USAGE: mpirun -np P ntkbridge-mpi <subcommand> <flags of ntkbridge <subcommand>>
 
-          kernel    the kernels of `ntkbridge kernel`, their rows dealt block-cyclically to the P processes
-                    and written by all of them into the same files, bit-identical to the serial command
-          predict   `ntkbridge predict` with the outer system (Φ or Θ_MTL) solved by ScaLAPACK on a
-                    process grid: the most nearly square R × C by default, --grid RxC with R·C = P,
-                    or --grid square (P = 1, 4, 9, … only)
+          kernel    the kernels of `ntkbridge kernel`, distributed block-cyclically over an R × C process grid,
+                    each process computing and writing (MPI-IO) its own tiles, bit-identical to the serial command
+          predict   `ntkbridge predict` with Φ or Θ_MTL assembled block-cyclically (each process its own
+                    blocks) and solved by ScaLAPACK (pdpotrf/pdpotrs, or pdsyevd for finite times)
+
+        Both take --grid RxC (R·C = P) or --grid square (P = 1, 4, 9, … only); by default the most
+        nearly square R × C with R ≤ C (2 → 1x2, 3 → 1x3, 4 → 2x2, 6 → 2x3).
 
         See Docs/scaling.md.
         """
@@ -33,6 +35,23 @@ enum MPICommands {
             let refusal = NTKBridge.refusal(for: error)
             if Communicator.isRoot { FileHandle.standardError.write(Data((refusal.message + "\n").utf8)) }
             return refusal.status
+        }
+    }
+
+    /// Removes `--grid RxC` / `--grid square` from `flags` and returns the grid shape for this job's
+    /// process count (the most nearly square R × C when it is not given).
+    static func gridShape(_ flags: inout [String]) throws -> (rows: Int, columns: Int) {
+        var given: String?
+        if let k = flags.firstIndex(of: "--grid") {
+            guard k + 1 < flags.count else { throw ValidationError("--grid needs a value RxC, e.g. --grid 2x2, or square") }
+            given = flags[k + 1]
+            flags.removeSubrange(k...(k + 1))
+        } else if let k = flags.firstIndex(where: { $0.hasPrefix("--grid=") }) {
+            given = String(flags[k].dropFirst(7))
+            flags.remove(at: k)
+        }
+        do { return try ProcessGrid.shape(given, processes: Communicator.size) } catch {
+            throw ValidationError("--grid: \(error)")
         }
     }
 

@@ -14,10 +14,27 @@ void ntk_mpi_barrier(void);
 void ntk_mpi_abort(int code);
 /// Sums `count` doubles over all ranks, in place on every rank.
 int ntk_mpi_allreduce_sum(double *values, long count);
+/// The minimum of a 64-bit integer over all ranks.
+long long ntk_mpi_allreduce_min_long(long long value);
 /// The maximum of an int over all ranks.
 int ntk_mpi_allreduce_max_int(int value);
 /// Broadcasts `count` bytes from `root`.
 int ntk_mpi_bcast_bytes(void *buffer, long count, int root);
+/// Sums `count` doubles over all ranks into `root`'s `values` (other ranks' values are unchanged).
+int ntk_mpi_reduce_sum(double *values, long count, int root);
+/// Gathers each rank's `count` doubles into `root`'s `gathered`, rank r's at `displacements[r]`
+/// (`counts`, `displacements` and `gathered` are read on the root only).
+int ntk_mpi_gather(const double *local, int count, double *gathered, const int *counts, const int *displacements, int root);
+/// Collective (every rank calls it): writes each rank's share `local` (row-major, local rows ×
+/// local columns) of a rows × columns row-major matrix of doubles, distributed block-cyclically
+/// in blocks of `block` × `block` over a gridRows × gridColumns row-major process grid (this
+/// rank at `gridRank`), into the existing file `path` starting `offset` bytes in (MPI-IO,
+/// MPI_Type_create_darray file view, one collective write). `local` holds the bytes to store
+/// (little-endian doubles). Returns MPI_SUCCESS or an MPI error code; `message` (length
+/// `capacity`) gets the error text.
+int ntk_mpi_write_block_cyclic(const char *path, long long offset, const double *local, long long localCount,
+                               int rows, int columns, int block, int gridRows, int gridColumns, int gridRank,
+                               char *message, int capacity);
 
 // BLACS (C interface) and ScaLAPACK (Fortran interface).
 void Cblacs_pinfo(int *rank, int *count);
