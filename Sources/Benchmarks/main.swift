@@ -6,18 +6,18 @@ import LinearAlgebra
 
 AllocatorTuning.keepFreedMemoryForReuse()
 // `Benchmarks conv` runs the convolutional kernels alone (`conv-flatten`: without the long GAP case);
-// `Benchmarks omniglot` runs only the Omniglot task-generation benchmark; `Benchmarks activations`
-// only the activation benchmarks (tanh against ReLU, the per-activation table); `Benchmarks io`
-// only the readers and writers; `Benchmarks steps` only the per-method outer-step comparison;
-// `Benchmarks conv-steps` only the conv-against-dense outer steps; `Benchmarks scale` the kernel,
-// end-to-end, out-of-core and predictor figures of the scale issue.
+// `Benchmarks omniglot` runs only the Omniglot benchmark (`omniglot-tasks`: without the kernel-FC
+// part); `Benchmarks activations` only the activation benchmarks (tanh against ReLU, the
+// per-activation table); `Benchmarks io` only the readers and writers; `Benchmarks steps` only the
+// per-method outer-step comparison; `Benchmarks conv-steps` only the conv-against-dense outer steps;
+// `Benchmarks scale` the kernel, end-to-end, out-of-core and predictor figures of the scale issue.
 if let section = CommandLine.arguments.dropFirst().first {
     if section == "conv-steps" {
         try ConvolutionalTrainingBenchmark.run()
     } else if section.hasPrefix("conv") {
         try ConvolutionalKernelBenchmark.run(globalAveragePooling: section == "conv")
-    } else if section == "omniglot" {
-        try OmniglotBenchmark.run()
+    } else if section.hasPrefix("omniglot") {
+        try OmniglotBenchmark.run(kernelPart: section == "omniglot")
     } else if section == "activations" {
         try ActivationBenchmark.run()
     } else if section == "io" {

@@ -55,7 +55,7 @@ struct TasksCommand: ParsableCommand {
         guard let synthetic = family.synthetic else {
             try RunGuards.refuseCollisions(inputs: OmniglotTaskOptions.archives(in: familyOptions.data), outputs: [("--out", out)])
             let tasks = try omniglotOptions.tasks(data: familyOptions.data, ways: familyOptions.ways, trainTasks: trainTasks,
-                                                  testTasks: testTasks, support: support, query: query, seed: seed)
+                                                  testTasks: testTasks, support: support, query: query, seed: seed, out: out)
             return try write(tasks)
         }
         let testTasks = try requiredTestTasks()

@@ -6,17 +6,20 @@ import Studies
 public enum CostReport {
     /// The columns of curves.csv.
     public static let curveColumns = ["method", "seed", "step", "seconds", "cpu_seconds", "outer_loss", "validation_loss",
-                                      "validation_loss_own", "test_loss", "test_loss_own"]
+                                      "validation_loss_own", "test_loss", "test_loss_own", "validation_accuracy",
+                                      "validation_accuracy_own", "test_accuracy", "test_accuracy_own"]
 
     /// Every evaluation of every run: method, seed, step, wall and CPU seconds of training, the
-    /// outer loss, validation and test losses after head-only and the method's own adaptation.
+    /// outer loss, validation and test losses after head-only and the method's own adaptation,
+    /// then the same four as classification accuracies (argmax against the label's argmax).
     public static func curvesTable(_ runs: [CostStudy.Run], comments: [String]) -> CSVTable {
         var table = CSVTable(columns: curveColumns, comments: comments)
         for run in runs {
             for e in run.evaluations {
                 table.append([run.method.rawValue, "\(run.seed)", "\(e.step)", csvCell(e.seconds), csvCell(e.cpuSeconds),
                               csvCell(e.outerLoss), csvCell(e.validationLoss), csvCell(e.validationLossOwn),
-                              csvCell(e.testLoss), csvCell(e.testLossOwn)])
+                              csvCell(e.testLoss), csvCell(e.testLossOwn), csvCell(e.validationAccuracy),
+                              csvCell(e.validationAccuracyOwn), csvCell(e.testAccuracy), csvCell(e.testAccuracyOwn)])
             }
         }
         return table

@@ -34,7 +34,9 @@ extension CostReport {
             let value = { (cell: String) in Double(cell) ?? .nan }
             evaluations[key, default: []].append(CostStudy.Evaluation(
                 step: step, seconds: seconds, cpuSeconds: cpu, outerLoss: value(row[5]), validationLoss: value(row[6]),
-                validationLossOwn: value(row[7]), testLoss: Double(row[8]), testLossOwn: Double(row[9])))
+                validationLossOwn: value(row[7]), testLoss: Double(row[8]), testLossOwn: Double(row[9]),
+                validationAccuracy: value(row[10]), validationAccuracyOwn: value(row[11]), testAccuracy: Double(row[12]),
+                testAccuracyOwn: Double(row[13])))
         }
         return facts.rows.compactMap { row in
             guard row.count == runFactsColumns.count, let method = FiniteMethod(rawValue: row[0]), let seed = UInt64(row[1]),

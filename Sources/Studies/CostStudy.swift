@@ -30,12 +30,23 @@ public struct CostStudy: Sendable {
         /// Test loss of the file's test tasks (head-only, own), if they have query labels.
         public let testLoss: Double?
         public let testLossOwn: Double?
+        /// Classification accuracy on the validation query points (the fraction whose argmax
+        /// output is the argmax of the label, `ClassificationScores`), after head-only and own
+        /// adaptation; NaN when not recorded.
+        public let validationAccuracy: Double
+        public let validationAccuracyOwn: Double
+        /// The same on the file's test tasks, if they have query labels.
+        public let testAccuracy: Double?
+        public let testAccuracyOwn: Double?
 
         public init(step: Int, seconds: Double, cpuSeconds: Double, outerLoss: Double, validationLoss: Double,
-                    validationLossOwn: Double, testLoss: Double?, testLossOwn: Double?) {
+                    validationLossOwn: Double, testLoss: Double?, testLossOwn: Double?, validationAccuracy: Double = .nan,
+                    validationAccuracyOwn: Double = .nan, testAccuracy: Double? = nil, testAccuracyOwn: Double? = nil) {
             (self.step, self.seconds, self.cpuSeconds, self.outerLoss) = (step, seconds, cpuSeconds, outerLoss)
             (self.validationLoss, self.validationLossOwn) = (validationLoss, validationLossOwn)
             (self.testLoss, self.testLossOwn) = (testLoss, testLossOwn)
+            (self.validationAccuracy, self.validationAccuracyOwn) = (validationAccuracy, validationAccuracyOwn)
+            (self.testAccuracy, self.testAccuracyOwn) = (testAccuracy, testAccuracyOwn)
         }
     }
 
@@ -127,13 +138,19 @@ public struct CostStudy: Sendable {
             func loss(_ f: [Matrix], _ range: Range<Int>) -> Double {
                 range.reduce(0) { $0 + Self.halfSquaredNorm(f[$1] - labels[$1]!) }
             }
+            func accuracy(_ f: [Matrix], _ range: Range<Int>) -> Double { Self.accuracy(Array(f[range]), Array(labels[range])) }
             let test = v..<labels.count
+            // Losses first, then accuracies: [validation head, own, (test head, own)] each.
             return [loss(head, 0..<v), loss(own, 0..<v)] + (hasTest ? [loss(head, test), loss(own, test)] : [])
+                + [accuracy(head, 0..<v), accuracy(own, 0..<v)] + (hasTest ? [accuracy(head, test), accuracy(own, test)] : [])
         }, report: progress)
+        let a = hasTest ? 4 : 2   // where the accuracies start
         let evaluations = log.entries.filter { !$0.evaluations.isEmpty }.map { e in
             Evaluation(step: e.step, seconds: e.seconds, cpuSeconds: e.cpuSeconds, outerLoss: e.outerLoss,
                        validationLoss: e.evaluations[0], validationLossOwn: e.evaluations[1],
-                       testLoss: hasTest ? e.evaluations[2] : nil, testLossOwn: hasTest ? e.evaluations[3] : nil)
+                       testLoss: hasTest ? e.evaluations[2] : nil, testLossOwn: hasTest ? e.evaluations[3] : nil,
+                       validationAccuracy: e.evaluations[a], validationAccuracyOwn: e.evaluations[a + 1],
+                       testAccuracy: hasTest ? e.evaluations[a + 2] : nil, testAccuracyOwn: hasTest ? e.evaluations[a + 3] : nil)
         }
         let last = log.entries[log.entries.count - 1]
         let passes = chosen.pointPassesPerStep(method, tasks: tasks) ?? .nan
@@ -151,6 +168,19 @@ public struct CostStudy: Sendable {
     }
 
     static func halfSquaredNorm(_ m: Matrix) -> Double { 0.5 * m.elements.reduce(0) { $0 + $1 * $1 } }
+
+    /// The fraction of query points, over all the tasks, whose largest output is at the label's
+    /// largest entry (the first index on a tie, as `ClassificationScores`): for one-hot labels,
+    /// the classification accuracy.
+    static func accuracy(_ predictions: [Matrix], _ labels: [Matrix?]) -> Double {
+        var (correct, points) = (0, 0)
+        for (f, y) in zip(predictions, labels) {
+            guard let y else { continue }
+            for i in 0..<y.rows where ClassificationScores.argmax(f.row(i)) == ClassificationScores.argmax(y.row(i)) { correct += 1 }
+            points += y.rows
+        }
+        return points == 0 ? .nan : Double(correct) / Double(points)
+    }
 }
 
 /// Why a cost study cannot run.

@@ -135,6 +135,10 @@ final class FiniteCommandTests: XCTestCase {
         let curves = try CSVTable.read(scratch.path("cost/curves.csv"))
         XCTAssertEqual(curves.rows.count, 4 * 2 * 3, "four methods, two seeds, steps 0, 2, 4")
         XCTAssertTrue(curves.values(of: "cpu_seconds").allSatisfy { Double($0) != nil })
+        // One output column: its argmax is always the label's, so every accuracy is exactly 1.
+        for column in ["validation_accuracy", "validation_accuracy_own", "test_accuracy", "test_accuracy_own"] {
+            XCTAssertEqual(Set(curves.values(of: column)), ["1.0"], column)
+        }
         for ext in ["png", "svg", "gp"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: scratch.path("cost/validation_loss_vs_seconds.\(ext)")), ext)
         }

@@ -69,6 +69,22 @@ final class OmniglotCommandTests: XCTestCase {
         XCTAssertEqual(Double(printed[3])!, halfWidth, accuracy: 1e-15)
     }
 
+    /// A task set far beyond memory is refused before any archive is read, with the size needed
+    /// and the flags to reduce; nothing is written.
+    func testOversizeRequestRefusedUpFront() throws {
+        for out in ["t.json", "t.npz"] {
+            var arguments = omniglot(scratch.path("no-archives-here"), size: "105", out: out)
+            arguments[arguments.firstIndex(of: "--train-tasks")! + 1] = "1000000000"
+            let result = try CommandRunner.run(arguments, in: scratch.url)
+            XCTAssertNotEqual(result.status, 0)
+            for needle in ["of memory", "reduce --train-tasks"] {
+                XCTAssertTrue(result.standardError.contains(needle), "\(needle) not in: \(result.standardError)")
+            }
+            XCTAssertFalse(result.standardError.contains("no such archive"), result.standardError)
+            XCTAssertEqual(scratch.contents(), [])
+        }
+    }
+
     func testRefusalsWriteNothing() throws {
         let damaged = scratch.path("damaged")
         try FileManager.default.createDirectory(atPath: damaged, withIntermediateDirectories: true)
