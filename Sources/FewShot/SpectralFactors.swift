@@ -32,4 +32,19 @@ public enum SpectralFactor {
     public static func stableRateBound(largestEigenvalue: Double) -> Double {
         largestEigenvalue > 0 ? 2 / largestEigenvalue : .infinity
     }
+
+    /// The largest rate r for which gradient descent r ← (I − r·M)·r on a matrix M that need not be
+    /// symmetric does not diverge: every eigenvalue λ = a + i·b needs |1 − r·λ| ≤ 1, i.e.
+    /// r ≤ 2a/|λ|², so the bound is the least 2a/|λ|² over the eigenvalues. Eigenvalues of modulus
+    /// below 1e-12·ρ(M) (round-off of zero modes) are left out; the bound is 0 when another one
+    /// has a ≤ 0 (no positive rate is stable), +∞ for the zero matrix.
+    public static func stableRateBound(realParts: [Double], imaginaryParts: [Double]) -> Double {
+        let moduli = zip(realParts, imaginaryParts).map { ($0 * $0 + $1 * $1).squareRoot() }
+        let floor = 1e-12 * (moduli.max() ?? 0)
+        var bound = Double.infinity
+        for (k, modulus) in moduli.enumerated() where modulus > floor {
+            bound = min(bound, max(0, 2 * realParts[k] / (modulus * modulus)))
+        }
+        return bound
+    }
 }

@@ -86,10 +86,23 @@ public struct FiniteSettings: Sendable {
         let kernels = try network.empiricalTaskKernels(StackedPoints(tasks))
         var flow = self
         flow.training = .gradientFlow(rate: 1, time: 1)   // no rate check: only the matrix is wanted
-        let outer = method == .mtl
-            ? try TrainedMTL(tasks: tasks, kernels: kernels, settings: flow.mtlSettings).multitaskKernel
-            : try MetaTrainedGBML(tasks: tasks, kernels: kernels, settings: flow.gbmlSettings(method)).metaInducedKernel
-        return SpectralFactor.stableRateBound(largestEigenvalue: try SymmetricEigendecomposition(outer, name: "the outer kernel").largestEigenvalue)
+        if method == .mtl {
+            let outer = try TrainedMTL(tasks: tasks, kernels: kernels, settings: flow.mtlSettings).multitaskKernel
+            return SpectralFactor.stableRateBound(largestEigenvalue: try SymmetricEigendecomposition(outer, name: "the outer kernel").largestEigenvalue)
+        }
+        let gbml = try MetaTrainedGBML(tasks: tasks, kernels: kernels, settings: flow.gbmlSettings(method))
+        guard method == .fomaml else {
+            return SpectralFactor.stableRateBound(largestEigenvalue: try SymmetricEigendecomposition(
+                gbml.metaInducedKernel, name: "the outer kernel").largestEigenvalue)
+        }
+        // FOMAML drops the adaptation's Jacobian from the outer gradient: its linearized residuals
+        // follow the non-symmetric Φ^FO, whose complex eigenvalues bound the rate (2a/|λ|²).
+        let firstOrder = MetaInducedKernel.firstOrderMatrix(ntk: kernels.kernels.ntk, points: kernels.points,
+                                                            adaptations: gbml.adaptations)
+        let spectrum = try GeneralEigenvalues(firstOrder, name: "FOMAML's first-order outer matrix")
+        let bound = SpectralFactor.stableRateBound(realParts: spectrum.real, imaginaryParts: spectrum.imaginary)
+        guard bound > 0 else { throw FiniteTrainingError.noStableOuterRate(method: method.rawValue) }
+        return bound
     }
 
     /// The same settings with outer rate η (and the same number of steps).

@@ -21,6 +21,9 @@ public enum FiniteTrainingError: HyperparameterError, Equatable {
     case noTestTasks
     /// Plain regression was given inputs and labels that do not fit together.
     case regressionShape(message: String)
+    /// The linearized outer dynamics have an eigenvalue with a non-positive real part, so no
+    /// positive outer rate keeps gradient descent from diverging (FOMAML's non-symmetric Φ^FO).
+    case noStableOuterRate(method: String)
 
     public func description(naming name: (Hyperparameter) -> String) -> String {
         switch self {
@@ -42,6 +45,9 @@ public enum FiniteTrainingError: HyperparameterError, Equatable {
             return "the task set has no test tasks: predictions need at least one"
         case let .regressionShape(message):
             return message
+        case let .noStableOuterRate(method):
+            return "\(method)'s linearized outer step has an eigenvalue with non-positive real part at initialisation: no "
+                + "\(name(.outerRate)) is stable there, so a fraction of a stable rate cannot be chosen; give \(name(.outerRate))"
         }
     }
 }

@@ -166,4 +166,26 @@ public enum MetaInducedKernel {
         phi.symmetrize()
         return phi
     }
+
+    /// The first-order (FOMAML) outer matrix of the linearized network,
+    ///
+    ///     Φ^FO_ij = A_i·Θ(X̄_i, X_j) = Θ(X_i, X_j) − B_i·Θ(X'_i, X_j)      (Nn × Nn, not symmetric):
+    ///
+    /// FOMAML's outer step moves the parameters along Σ_j J(X_j)ᵀ·r_j, the query gradients at the
+    /// adapted parameters, so the meta-output residuals r_i = F_i − Y_i follow r ← (I − η·Φ^FO)·r
+    /// (MAML's Φ_ij = A_i·Θ(X̄_i, X̄_j)·A_jᵀ differentiates through the adaptation as well).
+    public static func firstOrderMatrix(ntk: Matrix, points: StackedPoints, adaptations: [TaskAdaptation]) -> Matrix {
+        let query = points.trainQuery, support = points.trainSupport
+        let starts = query.map(\.count).reduce(into: [0]) { $0.append($0.last! + $1) }
+        var result = Matrix(rows: starts.last!, columns: starts.last!)
+        for (i, adaptation) in adaptations.enumerated() {
+            for j in query.indices {
+                var block = ntk.block(rows: query[i], columns: query[j])
+                Matrix.multiplyAdd(into: &block, adaptation.adaptedQueryMap, ntk,
+                                   bBlock: BlockRange(rows: support[i], columns: query[j]), alpha: -1, beta: 1)
+                result.setBlock(block, at: starts[i], starts[j])
+            }
+        }
+        return result
+    }
 }
