@@ -71,6 +71,8 @@ extension RunGuards {
     }
 
     /// One finite network (dense, or convolutional with --width channels) trained on the task set.
+    /// Only the training inner loop's τ steps are held at once (MAML differentiates through them);
+    /// test-time adaptation keeps one parameter copy whatever its number of steps.
     static func finiteEstimate(_ tasks: TaskSet, width: Int, run: FiniteRunOptions) -> ResourceEstimate {
         if let convolution = try? run.network.parsedConvolution() {
             let features = convolution.readout == .flatten ? convolution.pixels * width : width
@@ -78,12 +80,12 @@ extension RunGuards {
                 points: stackedPoints(tasks), pixels: Double(convolution.pixels), filterSize: Double(convolution.filterSize),
                 imageChannels: Double(convolution.channels), channels: Double(width), depth: Double(run.depth),
                 features: Double(features), outputs: Double(tasks.labelWidth),
-                innerSteps: max(run.innerLoop.innerSteps, run.innerLoop.testInnerSteps ?? 1),
+                innerSteps: run.innerLoop.innerSteps,
                 outerSteps: Double(run.outerLoop.metaSteps ?? 1))
         }
         return .finiteNetwork(points: stackedPoints(tasks), dimension: Double(tasks.inputDimension), width: Double(width),
                        depth: Double(run.depth), outputs: Double(tasks.labelWidth),
-                       innerSteps: max(run.innerLoop.innerSteps, run.innerLoop.testInnerSteps ?? 1),
+                       innerSteps: run.innerLoop.innerSteps,
                        outerSteps: Double(run.outerLoop.metaSteps ?? 1))
     }
 }
