@@ -23,7 +23,7 @@ public enum FiniteTrainingError: HyperparameterError, Equatable {
     case regressionShape(message: String)
     /// The linearized outer dynamics have an eigenvalue with a non-positive real part, so no
     /// positive outer rate keeps gradient descent from diverging (FOMAML's non-symmetric Φ^FO).
-    case noStableOuterRate(method: String)
+    case noStableOuterRate(method: String, realPart: Double, imaginaryPart: Double, spectralRadius: Double)
 
     public func description(naming name: (Hyperparameter) -> String) -> String {
         switch self {
@@ -45,8 +45,9 @@ public enum FiniteTrainingError: HyperparameterError, Equatable {
             return "the task set has no test tasks: predictions need at least one"
         case let .regressionShape(message):
             return message
-        case let .noStableOuterRate(method):
-            return "\(method)'s linearized outer step has an eigenvalue with non-positive real part at initialisation: no "
+        case let .noStableOuterRate(method, a, b, radius):
+            return "\(method)'s linearized outer step has the eigenvalue \(a) \(b < 0 ? "−" : "+") \(abs(b))i (spectral radius "
+                + "\(radius)) at initialisation, with non-positive real part: no "
                 + "\(name(.outerRate)) is stable there, so a fraction of a stable rate cannot be chosen; give \(name(.outerRate))"
         }
     }

@@ -61,6 +61,8 @@ final class StableRateBoundTests: XCTestCase {
     func testBoundEdgeCases() {
         XCTAssertEqual(SpectralFactor.stableRateBound(realParts: [1, -0.1], imaginaryParts: [0, 0]), 0)
         XCTAssertEqual(SpectralFactor.stableRateBound(realParts: [4, -1e-15], imaginaryParts: [0, 0]), 0.5)
+        XCTAssertEqual(SpectralFactor.stableRateBound(realParts: [4, -1e-7], imaginaryParts: [0, 0]), 0)
+        XCTAssertEqual(SpectralFactor.stableRateBound(realParts: [4, -1e-7], imaginaryParts: [0, 0], negligible: 1e-6), 0.5)
         XCTAssertEqual(SpectralFactor.stableRateBound(realParts: [4, 1], imaginaryParts: [0, 0]),
                        SpectralFactor.stableRateBound(largestEigenvalue: 4))
         XCTAssertEqual(SpectralFactor.stableRateBound(realParts: [1, 1], imaginaryParts: [1, -1]), 1, accuracy: 1e-15)
