@@ -8,6 +8,15 @@
 
 static const double two_pi = 6.283185307179586476925286766559;
 
+/// Whether every tap t of position b reads position b + t − radius (no padding, no wrap).
+static int regular_position(const long *source, size_t taps, size_t b, long radius) {
+    for (size_t t = 0; t < taps; t++) {
+        const long v = source[b * taps + t];
+        if (v < 0 || v != (long)b + (long)t - radius) return 0;
+    }
+    return 1;
+}
+
 void ntkb_box_convolve(size_t vertical_positions, size_t vertical_taps, const long *vertical_source,
                        size_t horizontal_positions, size_t horizontal_taps, const long *horizontal_source,
                        size_t pairs, double scale, double shift, const double *addend, double *state,
@@ -22,15 +31,31 @@ void ntkb_box_convolve(size_t vertical_positions, size_t vertical_taps, const lo
         }
         ntkb_sum_runs(run, sources, count, 1, 0, NULL, scratch + a * run);
     }
+    const long radius = (long)(horizontal_taps / 2);
     for (size_t a = 0; a < vertical_positions; a++) {
-        for (size_t b = 0; b < horizontal_positions; b++) {
+        const double *row = scratch + a * run;
+        size_t b = 0;
+        while (b < horizontal_positions) {
+            // A maximal stretch of positions whose taps all read b + t − radius is one run of sums.
+            size_t end = b;
+            while (end < horizontal_positions && regular_position(horizontal_source, horizontal_taps, end, radius)) end++;
+            if (end > b) {
+                for (size_t t = 0; t < horizontal_taps; t++)
+                    sources[t] = row + (size_t)((long)b + (long)t - radius) * pairs;
+                const size_t offset = a * run + b * pairs;
+                ntkb_sum_runs((end - b) * pairs, sources, horizontal_taps, scale, shift,
+                              addend ? addend + offset : NULL, state + offset);
+                b = end;
+                continue;
+            }
             size_t count = 0;
             for (size_t t = 0; t < horizontal_taps; t++) {
                 const long h = horizontal_source[b * horizontal_taps + t];
-                if (h >= 0) sources[count++] = scratch + a * run + (size_t)h * pairs;
+                if (h >= 0) sources[count++] = row + (size_t)h * pairs;
             }
             const size_t offset = a * run + b * pairs;
             ntkb_sum_runs(pairs, sources, count, scale, shift, addend ? addend + offset : NULL, state + offset);
+            b++;
         }
     }
 }
