@@ -80,6 +80,18 @@ NTKB_AVX2 static size_t activate_avx2(size_t n, double m_s, double c_s, double r
     const __m256d m = _mm256_set1_pd(m_s), c = _mm256_set1_pd(c_s), zero = _mm256_setzero_pd();
     const __m256d ri = _mm256_set1_pd(root_qi);
     size_t k = 0;
+    for (; k + 8 <= n; k += 8) {   // two independent vectors per step: the atan2 chains overlap
+        const __m256d s0 = _mm256_loadu_pd(sigma + k), s1 = _mm256_loadu_pd(sigma + k + 4);
+        const __m256d r0 = _mm256_mul_pd(ri, _mm256_loadu_pd(root_qj + k)), r1 = _mm256_mul_pd(ri, _mm256_loadu_pd(root_qj + k + 4));
+        const __m256d q0 = _mm256_sqrt_pd(_mm256_max_pd(_mm256_mul_pd(_mm256_sub_pd(r0, s0), _mm256_add_pd(r0, s0)), zero));
+        const __m256d q1 = _mm256_sqrt_pd(_mm256_max_pd(_mm256_mul_pd(_mm256_sub_pd(r1, s1), _mm256_add_pd(r1, s1)), zero));
+        const __m256d a0 = ntkb_atan2_avx2(q0, s0), a1 = ntkb_atan2_avx2(q1, s1);
+        const __m256d d0 = _mm256_fnmadd_pd(c, a0, m), d1 = _mm256_fnmadd_pd(c, a1, m);
+        _mm256_storeu_pd(sigma + k, _mm256_fmadd_pd(c, q0, _mm256_mul_pd(s0, d0)));
+        _mm256_storeu_pd(sigma + k + 4, _mm256_fmadd_pd(c, q1, _mm256_mul_pd(s1, d1)));
+        _mm256_storeu_pd(theta + k, _mm256_mul_pd(_mm256_loadu_pd(theta + k), d0));
+        _mm256_storeu_pd(theta + k + 4, _mm256_mul_pd(_mm256_loadu_pd(theta + k + 4), d1));
+    }
     for (; k + 4 <= n; k += 4) {
         const __m256d s_ij = _mm256_loadu_pd(sigma + k);
         const __m256d r = _mm256_mul_pd(ri, _mm256_loadu_pd(root_qj + k));
