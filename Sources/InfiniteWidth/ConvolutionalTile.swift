@@ -128,6 +128,10 @@ struct ConvolutionalTileEngine: @unchecked Sendable {
         let pairs = tile.columns.count, i = tile.row, j0 = tile.columns.lowerBound
         let diagonalPair = isSymmetric && tile.columns.contains(i) ? i - j0 : nil
         let n1 = points1.count, n2 = points2.count, maps = self.maps
+        if case let .abReLU(a, b) = maps.dual.form {
+            activateABReLU(tile, offsetClass, ws, layer: l, a: a, b: b, diagonalPair: diagonalPair)
+            return
+        }
         points1.variance[l - 1].withUnsafeBufferPointer { q1 in
         points1.root[l - 1].withUnsafeBufferPointer { root1 in
         points2.variance[l - 1].withUnsafeBufferPointer { q2 in
@@ -146,6 +150,29 @@ struct ConvolutionalTileEngine: @unchecked Sendable {
                 }
                 ntkb_activation_update(pairs, ws.hat, ws.dot, sigma, theta)
             }
+        }
+        }
+        }
+        }
+    }
+
+    /// `activate` for the ABReLU family (ReLU, leaky ReLU, …): every site of the tile in one fused
+    /// call (det, dual maps and update), with the same arithmetic as the per-site path.
+    private func activateABReLU(_ tile: PairTile, _ offsetClass: OffsetClass, _ ws: TileWorkspace, layer l: Int,
+                                a: Double, b: Double, diagonalPair: Int?) {
+        let pairs = tile.columns.count, i = tile.row, j0 = tile.columns.lowerBound
+        let n1 = points1.count, n2 = points2.count
+        offsetClass.firstPixel.withUnsafeBufferPointer { first in
+        offsetClass.secondPixel.withUnsafeBufferPointer { second in
+        points1.root[l - 1].withUnsafeBufferPointer { root1 in
+        points2.root[l - 1].withUnsafeBufferPointer { root2 in
+        points1.hat[l - 1].withUnsafeBufferPointer { hat1 in
+        points1.dot[l - 1].withUnsafeBufferPointer { dot1 in
+            ntkb_conv_abrelu_activate(offsetClass.count, pairs, a, b, first.baseAddress!, second.baseAddress!,
+                                      root1.baseAddress! + i, n1, root2.baseAddress! + j0, n2, diagonalPair ?? -1,
+                                      hat1.baseAddress! + i, dot1.baseAddress! + i, ws.sigma, ws.theta)
+        }
+        }
         }
         }
         }

@@ -83,29 +83,13 @@ struct OffsetClass: Sendable {
 
     /// state ← scale·Σ_taps state[shifted] + shift (+ addend at the same index, if given), for a
     /// state of `count` sites × `pairs` values; `scratch` holds as many values. Two passes of
-    /// run sums (vertical taps, then horizontal taps) in `CNumerics`.
+    /// run sums (vertical taps, then horizontal taps), one call into `CNumerics`.
     func convolve(_ state: UnsafeMutablePointer<Double>, pairs: Int, scale: Double, shift: Double,
                   addend: UnsafePointer<Double>?, scratch: UnsafeMutablePointer<Double>) {
-        let run = horizontal.positions * pairs
-        withUnsafeTemporaryAllocation(of: UnsafePointer<Double>?.self, capacity: max(vertical.taps, horizontal.taps)) { sources in
-            for a in 0..<vertical.positions {
-                var count = 0
-                for t in 0..<vertical.taps where vertical.source[a * vertical.taps + t] >= 0 {
-                    sources[count] = UnsafePointer(state + vertical.source[a * vertical.taps + t] * run)
-                    count += 1
-                }
-                ntkb_sum_runs(run, sources.baseAddress!, count, 1, 0, nil, scratch + a * run)
-            }
-            for a in 0..<vertical.positions {
-                for b in 0..<horizontal.positions {
-                    var count = 0
-                    for t in 0..<horizontal.taps where horizontal.source[b * horizontal.taps + t] >= 0 {
-                        sources[count] = UnsafePointer(scratch + a * run + horizontal.source[b * horizontal.taps + t] * pairs)
-                        count += 1
-                    }
-                    let offset = a * run + b * pairs
-                    ntkb_sum_runs(pairs, sources.baseAddress!, count, scale, shift, addend.map { $0 + offset }, state + offset)
-                }
+        vertical.source.withUnsafeBufferPointer { v in
+            horizontal.source.withUnsafeBufferPointer { h in
+                ntkb_box_convolve(vertical.positions, vertical.taps, v.baseAddress!, horizontal.positions,
+                                  horizontal.taps, h.baseAddress!, pairs, scale, shift, addend, state, scratch)
             }
         }
     }

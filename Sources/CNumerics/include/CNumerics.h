@@ -126,6 +126,27 @@ void ntkb_pair_determinant(size_t n, double root_qi, const double *root_qj, cons
 /// The activation's update of a run: sigma[k] = hat[k], theta[k] *= dot[k].
 void ntkb_activation_update(size_t n, const double *hat, const double *dot, double *sigma, double *theta);
 
+// Fused tile passes of the convolutional kernel engine (convolution_tile.c).
+
+/// The box convolution of one offset class, state ← scale·Σ_taps state[shifted] + shift
+/// (+ addend), as vertical run sums into `scratch`, then horizontal ones (ntkb_sum_runs order).
+/// `*_source[position·taps + t]` is the position tap t reads, or −1 for padding.
+void ntkb_box_convolve(size_t vertical_positions, size_t vertical_taps, const long *vertical_source,
+                       size_t horizontal_positions, size_t horizontal_taps, const long *horizontal_source,
+                       size_t pairs, double scale, double shift, const double *addend, double *state,
+                       double *scratch);
+
+/// The ABReLU(a, b) activation of every site of a tile (site s: pixels first_pixel[s] of the row
+/// point, second_pixel[s] of the columns): det = (r − Σ)(r + Σ) with r = √qi·√qj, θ = atan2(√det, Σ),
+/// Σ̇ = m − c·θ, Σ̂ = c·√det + Σ·Σ̇ (m = (a² + b²)/2, c = (a − b)²/2π); then Σ ← Σ̂, Θ ← Σ̇·Θ.
+/// √qi of pixel p is root_row[p·row_stride], the run √qj of pixel q starts at
+/// root_columns + q·column_stride. If diagonal ≥ 0, that pair at same-pixel sites takes the
+/// exact maps exact_hat[p·row_stride], exact_dot[p·row_stride]. Layout: sigma[s·pairs + k].
+void ntkb_conv_abrelu_activate(size_t sites, size_t pairs, double a, double b, const long *first_pixel,
+                               const long *second_pixel, const double *root_row, size_t row_stride,
+                               const double *root_columns, size_t column_stride, long diagonal,
+                               const double *exact_hat, const double *exact_dot, double *sigma, double *theta);
+
 // Numeric text (the CSV reader's byte scanner, text_numbers.c).
 //
 // Lines end with "\n", "\r\n" or "\r". Blank lines and lines whose first non-blank byte is '#'
