@@ -284,10 +284,10 @@ extension RowPlan {
         let tile = 32
         for a in matrices {
             for j0 in stride(from: band.lowerBound, to: n, by: tile) {
-                let j1 = min(j0 + tile, n)
-                for i in band {
-                    let source = a.base + i &* n
-                    for j in max(j0, i + 1)..<max(j1, i + 1) { a.base[j &* n &+ i] = source[j] }
+                // Row j of the lower triangle gets a contiguous run of the band's columns.
+                for j in j0..<min(j0 + tile, n) {
+                    let target = a.base + j &* n
+                    for i in band.lowerBound..<min(band.upperBound, j) { target[i] = a.base[i &* n &+ j] }
                 }
             }
         }
