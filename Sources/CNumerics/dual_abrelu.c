@@ -70,17 +70,20 @@ NTKB_AVX2 static size_t abrelu_avx2(size_t n, double a, double b, double w, doub
             const __m256d positive = _mm256_cmp_pd(s_ij, zero, _CMP_GT_OQ);
             const __m256d r_minus_sigma = _mm256_blendv_pd(_mm256_sub_pd(r, s_ij),
                                                            _mm256_div_pd(d, _mm256_add_pd(r, s_ij)), positive);
-            const __m256d t = _mm256_mul_pd(theta, theta);
-            __m256d p = _mm256_fmadd_pd(t, k6, k5);
-            p = _mm256_fmadd_pd(t, p, k4);
-            p = _mm256_fmadd_pd(t, p, k3);
-            p = _mm256_fmadd_pd(t, p, k2);
-            p = _mm256_fmadd_pd(t, p, k1);
-            p = _mm256_fmadd_pd(t, p, k0);
-            const __m256d series = _mm256_mul_pd(_mm256_mul_pd(r, _mm256_mul_pd(theta, t)), p);
             const __m256d direct = _mm256_fnmadd_pd(theta, s_ij, s);
             const __m256d small = _mm256_cmp_pd(theta, threshold, _CMP_LT_OQ);
-            const __m256d defect = _mm256_blendv_pd(direct, series, small);
+            __m256d defect = direct;
+            if (_mm256_movemask_pd(small)) {   // the series only where some lane needs it
+                const __m256d t = _mm256_mul_pd(theta, theta);
+                __m256d p = _mm256_fmadd_pd(t, k6, k5);
+                p = _mm256_fmadd_pd(t, p, k4);
+                p = _mm256_fmadd_pd(t, p, k3);
+                p = _mm256_fmadd_pd(t, p, k2);
+                p = _mm256_fmadd_pd(t, p, k1);
+                p = _mm256_fmadd_pd(t, p, k0);
+                const __m256d series = _mm256_mul_pd(_mm256_mul_pd(r, _mm256_mul_pd(theta, t)), p);
+                defect = _mm256_blendv_pd(direct, series, small);
+            }
             const __m256d g = _mm256_max_pd(_mm256_fmsub_pd(m, r_minus_sigma, _mm256_mul_pd(c, defect)), zero);
             const __m256d root_gap = _mm256_sub_pd(vroot_qi, root_q);
             const __m256d across = _mm256_mul_pd(ww, _mm256_mul_pd(g, _mm256_fmadd_pd(m, r, hat)));

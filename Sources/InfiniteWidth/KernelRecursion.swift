@@ -130,9 +130,6 @@ public struct KernelRecursion: Sendable {
                 RowPlan(recursion: recursion, rows: rows).run(into: destination)
             }
         }
-        if geometry.isSymmetric && rows == 0..<n1 {
-            for pointer in bases.joined().compactMap({ $0 }) { Matrix.mirrorUpperTriangle(pointer, size: n1) }
-        }
         if let depth = overflowDepth.filter({ $0 > 0 }).min() {
             throw KernelInputError.nonFiniteKernel(
                 depth: depth, hint: "reduce the weight or bias standard deviations, the input scale, or the depth")
@@ -239,13 +236,19 @@ struct RowPlan {
         let symmetric = geometry.isSymmetric
         let own = RowRecursion.Segments(from: 0, to: n2, writeFrom: 0, writeTo: n2)
         let requested = rows
+        // A whole symmetric call mirrors each block's rows onto their columns below the block
+        // while those rows are still in cache (one pass over the outputs instead of two).
+        let mirror = symmetric && rows == 0..<n1 && fillLeftOfRows
+            ? destination.bases.joined().compactMap { $0 }.map { SharedPointer($0) } : []
         ParallelLoop.forEachChunk(count: blocks.count, cost: { Double(symmetric ? n2 - (blocks.lowerBound + $0) * perBlock : n2) }) {
             for b in $0 {
                 let block = blocks.lowerBound + b
                 let blockRows = max(block * perBlock, requested.lowerBound)..<min((block + 1) * perBlock, requested.upperBound)
                 recursion.run(block: block, rows: blockRows, segments: own, into: destination)
+                if !mirror.isEmpty { Self.mirrorBelow(blockRows, of: mirror, size: n1) }
             }
         }
+        if !mirror.isEmpty { return }
         guard symmetric, rows != 0..<n1, fillLeftOfRows else { return }
         // Inside the requested rows: (i, j), rows.lowerBound ≤ j < i, from row j's computation.
         let lane = RowRecursion.lane
@@ -267,6 +270,25 @@ struct RowPlan {
             for block in $0 {
                 let blockRows = (block * perBlock)..<min((block + 1) * perBlock, rows.lowerBound)
                 recursion.run(block: block, rows: blockRows, segments: columns, into: transposed)
+            }
+        }
+    }
+}
+
+extension RowPlan {
+    /// Copies (i, j) onto (j, i) for the rows i of `band` and every column j > i of each
+    /// row-major n × n matrix, in 32 × 32 tiles. Writes only columns of `band` in rows below
+    /// its first row, which no other band's rows write in a symmetric call (row j writes
+    /// columns ≥ j), so bands may be mirrored concurrently as soon as each is computed.
+    static func mirrorBelow(_ band: Range<Int>, of matrices: [SharedPointer<Double>], size n: Int) {
+        let tile = 32
+        for a in matrices {
+            for j0 in stride(from: band.lowerBound, to: n, by: tile) {
+                // Row j of the lower triangle gets a contiguous run of the band's columns.
+                for j in j0..<min(j0 + tile, n) {
+                    let target = a.base + j &* n
+                    for i in band.lowerBound..<min(band.upperBound, j) { target[i] = a.base[i &* n &+ j] }
+                }
             }
         }
     }

@@ -118,12 +118,29 @@ struct RowRecursion: Sendable {
                 readout += 1
             }
             if l < deepest {
-                for k in 0..<count {
-                    let next = layers.nextCovariance(hat[k])
-                    theta[k] = layers.ownTangent(hat: hat[k], nextCovariance: next) + layers.weightVariance * dot[k] * theta[k]
-                    sigma[k] = next
-                }
+                hiddenStep(count: count, hat: hat, dot: dot, sigma: sigma, theta: theta)
                 if carry { swap(&det, &nextDet) }
+            }
+        }
+    }
+
+    /// Σ^{l+1} = σ_w²·Σ̂ + σ_b² and Θ^{l+1} = (own part) + σ_w²·Σ̇·Θ^l over a segment, with the
+    /// parameterization's branch hoisted out of the loop (the arithmetic of `LayerRecursion`'s
+    /// `nextCovariance` and `ownTangent`, term for term).
+    private func hiddenStep(count: Int, hat: UnsafeMutablePointer<Double>, dot: UnsafeMutablePointer<Double>,
+                            sigma: UnsafeMutablePointer<Double>, theta: UnsafeMutablePointer<Double>) {
+        let w = layers.weightVariance, v = layers.biasVariance
+        if let h = layers.standardWidth {
+            for k in 0..<count {
+                let next = w * hat[k] + v
+                theta[k] = (h * hat[k] + 1) + w * dot[k] * theta[k]
+                sigma[k] = next
+            }
+        } else {
+            for k in 0..<count {
+                let next = w * hat[k] + v
+                theta[k] = next + w * dot[k] * theta[k]
+                sigma[k] = next
             }
         }
     }
@@ -165,12 +182,27 @@ struct RowRecursion: Sendable {
             bases[kind].map { $0 + offset + (columns.lowerBound - destination.firstColumn) * stride }
         }
         let (nngp, ntk, head, body) = (target(0), target(1), target(2), target(3))
-        let k0 = columns.lowerBound - segmentStart
+        let (hat, dot, theta) = (hat + (columns.lowerBound - segmentStart), dot + (columns.lowerBound - segmentStart),
+                                 theta + (columns.lowerBound - segmentStart))
+        let rw = layers.readoutWeightVariance, rb = layers.readoutBiasVariance
+        if stride == 1 && layers.standardWidth == nil && head == nil && body == nil, let nngp, let ntk {
+            // The common case (NTK parameterization, NNGP and NTK written in place): h = 𝒦, Θ = h + b.
+            var finite = true
+            for k in 0..<columns.count {
+                let n = rw * hat[k] + rb
+                let t = n + rw * dot[k] * theta[k]
+                nngp[k] = n
+                ntk[k] = t
+                finite = finite && t.isFinite && n.isFinite
+            }
+            if !finite && overflow.base[i] == 0 { overflow.base[i] = depth }
+            return
+        }
         var finite = true
         for k in 0..<columns.count {
-            let n = layers.readoutWeightVariance * hat[k0 + k] + layers.readoutBiasVariance
-            let b = layers.readoutWeightVariance * dot[k0 + k] * theta[k0 + k]
-            let h = layers.headKernel(hat: hat[k0 + k], nngp: n)
+            let n = rw * hat[k] + rb
+            let b = rw * dot[k] * theta[k]
+            let h = layers.headKernel(hat: hat[k], nngp: n)
             nngp?[k * stride] = n
             body?[k * stride] = b
             head?[k * stride] = h
