@@ -32,24 +32,6 @@ struct ConvolutionalTangent {
 /// fully connected network. φ'' is skipped for the piecewise-linear activations (zero almost
 /// everywhere). No Hessian is formed.
 extension ConvolutionalNetwork {
-    /// H·v, the Hessian of ½‖f(X) − offset − Y‖² with respect to all parameters times v.
-    public func hessianVectorProduct(_ x: Matrix, targets: Matrix, direction: [Double],
-                                     offset: Matrix? = nil) throws -> [Double] {
-        guard direction.count == parameterCount else {
-            throw FiniteWidthError.parameterCountMismatch(expected: parameterCount, found: direction.count)
-        }
-        var product = [Double](repeating: 0, count: parameterCount)
-        try parameters.withUnsafeBufferPointer { p in
-            try direction.withUnsafeBufferPointer { v in
-                try product.withUnsafeMutableBufferPointer { out in
-                    try addHessianVectorProduct(x, targets: targets, offset: offset, at: p.baseAddress!,
-                                                direction: v.baseAddress!, scale: 1, into: out.baseAddress!)
-                }
-            }
-        }
-        return product
-    }
-
     /// Adds s·H·v into `product`, H the Hessian at the parameters `p` (`product` must not alias
     /// `p` or `v`).
     public func addHessianVectorProduct(_ x: Matrix, targets: Matrix, offset: Matrix?, at p: UnsafePointer<Double>,

@@ -32,24 +32,6 @@ extension FullyConnectedNetwork {
         try tangentPass(traceBody(x), direction: direction).outputs
     }
 
-    /// H·v, the Hessian of ½‖f(X) − offset − Y‖² with respect to all parameters times v
-    /// (indexed like `parameters`).
-    public func hessianVectorProduct(_ x: Matrix, targets: Matrix, direction: [Double],
-                                     offset: Matrix? = nil) throws -> [Double] {
-        precondition(direction.count == parameterCount,
-                     "a direction has \(parameterCount) entries, but \(direction.count) were given")
-        var product = [Double](repeating: 0, count: parameterCount)
-        try parameters.withUnsafeBufferPointer { p in
-            try direction.withUnsafeBufferPointer { v in
-                try product.withUnsafeMutableBufferPointer { out in
-                    try addHessianVectorProduct(x, targets: targets, offset: offset, at: p.baseAddress!,
-                                                direction: v.baseAddress!, scale: 1, into: out.baseAddress!)
-                }
-            }
-        }
-        return product
-    }
-
     /// Adds s·H·v into `product`, H the Hessian at the parameters `p` (buffers laid out like
     /// `parameters`; `product` must not alias `p` or `v`).
     public func addHessianVectorProduct(_ x: Matrix, targets: Matrix, offset: Matrix?, at p: UnsafePointer<Double>,

@@ -88,3 +88,24 @@ extension TrainableNetwork {
         return copy
     }
 }
+
+extension TrainableNetwork {
+    /// H·v, the Hessian of ½‖f(X) − offset − Y‖² with respect to all parameters times v (indexed
+    /// like `parameters`), at the network's own parameters: `addHessianVectorProduct` into zeros.
+    public func hessianVectorProduct(_ x: Matrix, targets: Matrix, direction: [Double],
+                                     offset: Matrix? = nil) throws -> [Double] {
+        guard direction.count == parameterCount else {
+            throw FiniteWidthError.parameterCountMismatch(expected: parameterCount, found: direction.count)
+        }
+        var product = [Double](repeating: 0, count: parameterCount)
+        try parameters.withUnsafeBufferPointer { p in
+            try direction.withUnsafeBufferPointer { v in
+                try product.withUnsafeMutableBufferPointer { out in
+                    try addHessianVectorProduct(x, targets: targets, offset: offset, at: p.baseAddress!,
+                                                direction: v.baseAddress!, scale: 1, into: out.baseAddress!)
+                }
+            }
+        }
+        return product
+    }
+}
