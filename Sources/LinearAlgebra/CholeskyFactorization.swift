@@ -15,12 +15,7 @@ public struct CholeskyFactorization: Sendable {
     /// Factors `matrix`. `name` says what the matrix is ("Φ, the meta-induced kernel") and
     /// `remedy` what the user can do if it is not positive definite; both appear in the error.
     public init(_ matrix: Matrix, name: String, remedy: String? = nil) throws {
-        guard matrix.isSquare else {
-            throw LinearAlgebraError.notSquare(matrix: name, rows: matrix.rows, columns: matrix.columns)
-        }
-        if let (row, column) = matrix.firstNonFinite() {
-            throw LinearAlgebraError.nonFinite(matrix: name, row: row, column: column)
-        }
+        try matrix.checkFactorizable(name: name)
         var a = matrix
         let n = matrix.rows
         // The _work variant skips LAPACKE's NaN scan: finiteness was checked above.

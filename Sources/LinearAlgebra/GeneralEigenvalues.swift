@@ -13,12 +13,7 @@ public struct GeneralEigenvalues: Sendable {
 
     /// `name` appears in errors.
     public init(_ matrix: Matrix, name: String) throws {
-        guard matrix.isSquare else {
-            throw LinearAlgebraError.notSquare(matrix: name, rows: matrix.rows, columns: matrix.columns)
-        }
-        if let (row, column) = matrix.firstNonFinite() {
-            throw LinearAlgebraError.nonFinite(matrix: name, row: row, column: column)
-        }
+        try matrix.checkFactorizable(name: name)
         let n = matrix.rows
         var a = matrix.elements
         var re = [Double](repeating: 0, count: n), im = re

@@ -34,3 +34,14 @@ public enum LinearAlgebraError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
+extension Matrix {
+    /// Refuses a matrix that no LAPACK factorization can take: not square, or holding NaN or ±∞.
+    /// `name` says what the matrix is, in the error.
+    func checkFactorizable(name: String) throws {
+        guard isSquare else { throw LinearAlgebraError.notSquare(matrix: name, rows: rows, columns: columns) }
+        if let (row, column) = firstNonFinite() {
+            throw LinearAlgebraError.nonFinite(matrix: name, row: row, column: column)
+        }
+    }
+}

@@ -14,12 +14,7 @@ public struct SymmetricEigendecomposition: Sendable {
     /// Decomposes the symmetric `matrix` with LAPACK's divide-and-conquer `dsyevd`. Only the
     /// upper triangle (row-major) is read. `name` appears in errors.
     public init(_ matrix: Matrix, name: String) throws {
-        guard matrix.isSquare else {
-            throw LinearAlgebraError.notSquare(matrix: name, rows: matrix.rows, columns: matrix.columns)
-        }
-        if let (row, column) = matrix.firstNonFinite() {
-            throw LinearAlgebraError.nonFinite(matrix: name, row: row, column: column)
-        }
+        try matrix.checkFactorizable(name: name)
         let n = matrix.rows
         var a = matrix
         var values = [Double](repeating: 0, count: n)

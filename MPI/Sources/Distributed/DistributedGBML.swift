@@ -42,14 +42,10 @@ public enum DistributedGBML {
 
         let partition = TaskPartition(sizes: points.trainQuery.map(\.count))
         let solver = ScaLAPACKSolver(grid: grid)
-        Communicator.barrier()
-        let start = DispatchTime.now().uptimeNanoseconds, cpuStart = Communicator.cpuSeconds
-        var phi = try Communicator.agreeing {
+        var phi = try ScaLAPACKSolver.timedAssembly(size: partition.size) {
             try metaInducedKernel(source, points: points, maps: maps, partition: partition, grid: grid,
                                   blockSize: solver.blockSize(partition.size))
         }
-        Communicator.barrier()
-        ScaLAPACKSolver.reportTime("outer_assembly_seconds", since: start, cpuSince: cpuStart, size: partition.size)
         phi.addRelativeDiagonal(settings.diagonalRegularization)
         let alpha = try solver.apply(settings.training, to: &phi, targets,
                                      matrixName: "Φ, the \(settings.method.rawValue.uppercased()) meta-induced kernel")

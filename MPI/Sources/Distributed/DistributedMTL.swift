@@ -24,14 +24,10 @@ public enum DistributedMTL {
         let partition = TaskPartition(sizes: data.map(\.count))
         let solver = ScaLAPACKSolver(grid: grid)
         let rho = settings.headCorrelation
-        Communicator.barrier()
-        let start = DispatchTime.now().uptimeNanoseconds, cpuStart = Communicator.cpuSeconds
-        var theta = try Communicator.agreeing {
+        var theta = try ScaLAPACKSolver.timedAssembly(size: partition.size) {
             try multitaskKernel(source, data: data, headCorrelation: rho, partition: partition, grid: grid,
                                 blockSize: solver.blockSize(partition.size))
         }
-        Communicator.barrier()
-        ScaLAPACKSolver.reportTime("outer_assembly_seconds", since: start, cpuSince: cpuStart, size: partition.size)
         theta.addRelativeDiagonal(settings.diagonalRegularization)
         let beta = try solver.apply(settings.training, to: &theta, labels, matrixName: "Θ_MTL, the MTL kernel")
 

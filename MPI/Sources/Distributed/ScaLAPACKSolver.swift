@@ -46,6 +46,17 @@ public struct ScaLAPACKSolver: Sendable {
         }
     }
 
+    /// Runs `assemble` on every rank between two barriers (a failure on any rank fails them all,
+    /// `Communicator.agreeing`) and reports its wall and CPU time as `outer_assembly_seconds`.
+    static func timedAssembly<T>(size: Int, _ assemble: () throws -> T) throws -> T {
+        Communicator.barrier()
+        let start = DispatchTime.now().uptimeNanoseconds, cpuStart = Communicator.cpuSeconds
+        let result = try Communicator.agreeing(assemble)
+        Communicator.barrier()
+        reportTime("outer_assembly_seconds", since: start, cpuSince: cpuStart, size: size)
+        return result
+    }
+
     /// With NTKBRIDGE_MPI_TIMING=1, rank 0 prints `<label>: <wall s> cpu=<CPU s summed over the
     /// processes> n=<n>` (for `make bench-mpi`): outer_assembly_seconds (Φ or Θ_MTL built
     /// block-cyclically), outer_solve_seconds. Collective: every process must call it.
