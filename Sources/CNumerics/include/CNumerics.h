@@ -76,6 +76,14 @@ void ntkb_abrelu_hidden_layer(size_t n, double a, double b, double weight_var, d
                               double root_qi, const double *root_qj, double *sigma, const double *det,
                               double *theta, double *next_det);
 
+/// The first layer of a row segment in NTK parameterization: Σ¹[k] = scale·inner[k] + shift
+/// (the inner products x_i·x_j), Θ¹[k] = Σ¹[k], and if det is not NULL det[k] = q1·q2[k] − Σ¹[k]²,
+/// each product and difference rounded on its own. The k where that difference is not at least
+/// recompute_below·q1·q2[k] (cancellation: the caller recomputes det there from the inputs) are
+/// listed in `recompute` (room for n), and their count returned.
+size_t ntkb_first_layer(size_t n, double scale, double shift, double q1, const double *q2, const double *inner,
+                        double recompute_below, double *sigma, double *theta, double *det, size_t *recompute);
+
 /// The readout of a row segment in NTK parameterization, written in place: with rw = σ_w_out²,
 /// rb = σ_b_out², nngp[k] = rw·Σ̂[k] + rb and ntk[k] = nngp[k] + (rw·Σ̇[k])·Θ[k], each product and
 /// sum rounded on its own (the same bits on every path). Returns 1 if every value written is
