@@ -10,7 +10,8 @@ AllocatorTuning.keepFreedMemoryForReuse()
 // part); `Benchmarks activations` only the activation benchmarks (tanh against ReLU, the
 // per-activation table); `Benchmarks io` only the readers and writers; `Benchmarks steps` only the
 // per-method outer-step comparison; `Benchmarks conv-steps` only the conv-against-dense outer steps;
-// `Benchmarks scale` the kernel, end-to-end, out-of-core and predictor figures of the scale issue.
+// `Benchmarks scale` the kernel, end-to-end, out-of-core and predictor figures of the scale issue;
+// `Benchmarks blas-workers` OpenBLAS's idle-worker spin window against ntkbridge's.
 if let section = CommandLine.arguments.dropFirst().first {
     if section == "conv-steps" {
         try ConvolutionalTrainingBenchmark.run()
@@ -25,6 +26,11 @@ if let section = CommandLine.arguments.dropFirst().first {
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         try IOBenchmark.run(folder: scratch)
+    } else if section == "blas-workers" {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ntkbridge-bench-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try BLASWorkerBenchmark.run(folder: scratch)
     } else if section == "steps" {
         try MethodStepBenchmark.run()
     } else if section == "scale" {
@@ -42,6 +48,8 @@ let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ntk
 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: scratch) }
 try KernelBenchmark.run()
+print()
+try BLASWorkerBenchmark.run(folder: scratch)
 print()
 try IOBenchmark.run(folder: scratch)
 print()
