@@ -11,6 +11,7 @@ AllocatorTuning.keepFreedMemoryForReuse()
 // per-activation table); `Benchmarks io` only the readers and writers; `Benchmarks steps` only the
 // per-method outer-step comparison; `Benchmarks conv-steps` only the conv-against-dense outer steps;
 // `Benchmarks scale` the kernel, end-to-end, out-of-core and predictor figures of the scale issue;
+// `Benchmarks vector-width` the AVX-512 dual maps against the AVX2 ones;
 // `Benchmarks blas-workers` OpenBLAS's idle-worker spin window against ntkbridge's.
 if let section = CommandLine.arguments.dropFirst().first {
     if section == "conv-steps" {
@@ -19,6 +20,8 @@ if let section = CommandLine.arguments.dropFirst().first {
         try ConvolutionalKernelBenchmark.run(globalAveragePooling: section == "conv")
     } else if section.hasPrefix("omniglot") {
         try OmniglotBenchmark.run(kernelPart: section == "omniglot")
+    } else if section == "vector-width" {
+        try VectorWidthBenchmark.run()
     } else if section == "activations" {
         try ActivationBenchmark.run()
     } else if section == "io" {
@@ -48,6 +51,8 @@ let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ntk
 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: scratch) }
 try KernelBenchmark.run()
+print()
+try VectorWidthBenchmark.run()
 print()
 try BLASWorkerBenchmark.run(folder: scratch)
 print()

@@ -1,3 +1,5 @@
+import CBLAS
+
 /// Extracting, stacking and transposing blocks of matrices.
 extension Matrix {
     /// The block with the given row and column ranges, copied.
@@ -114,18 +116,25 @@ extension Matrix {
     /// (row-major, entries (i, j) with j ≥ i; LAPACK's uplo = 'U'), written whole into the
     /// rows.count × n row-major array `target`: (i, j) for j ≥ i from row i, for j < i from row j.
     /// The rows above `rows` are read, never written, so the band can be expanded while later
-    /// rows are being computed. The transposed part goes in 32×32 tiles.
+    /// rows are being computed. Left of the band the block is a transpose (OpenBLAS's
+    /// `domatcopy`); inside it, the small triangle goes in 32×32 tiles.
     public static func expandUpperTriangle(_ upper: UnsafePointer<Double>, size n: Int, rows: Range<Int>,
                                            into target: UnsafeMutablePointer<Double>) {
-        let tile = 32
+        let first = rows.lowerBound
         for i in rows {
-            (target + (i - rows.lowerBound) * n + i).update(from: upper + i * n + i, count: n - i)
+            (target + (i - first) * n + i).update(from: upper + i * n + i, count: n - i)
         }
-        for i0 in stride(from: rows.lowerBound, to: rows.upperBound, by: tile) {
+        if first > 0 {
+            // target[r][j] = upper[j][first + r] for j < first: the transpose of a first × rows.count block.
+            cblas_domatcopy(CblasRowMajor, CblasTrans, Int32(first), Int32(rows.count), 1, upper + first, Int32(n),
+                            target, Int32(n))
+        }
+        let tile = 32
+        for i0 in stride(from: first, to: rows.upperBound, by: tile) {
             let i1 = min(i0 + tile, rows.upperBound)
-            for j0 in stride(from: 0, to: i1 - 1, by: tile) {
+            for j0 in stride(from: first, to: i1 - 1, by: tile) {
                 for i in i0..<i1 {
-                    let row = target + (i - rows.lowerBound) * n
+                    let row = target + (i - first) * n
                     let end = min(j0 + tile, i)
                     guard j0 < end else { continue }
                     for j in j0..<end { row[j] = upper[j &* n &+ i] }

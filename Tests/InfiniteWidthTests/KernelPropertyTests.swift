@@ -201,6 +201,17 @@ final class KernelPropertyTests: XCTestCase {
             XCTAssertLessThan(vector.ntk.maxRelativeDifference(to: scalar.ntk), 1e-14, "\(activation)")
             XCTAssertLessThan(vector.nngp.maxRelativeDifference(to: scalar.nngp), 1e-14, "\(activation)")
         }
+        // The convolutional ReLU map: the vector paths take the angle from the half angle, the
+        // scalar path from atan2.
+        let conv = try Convolution(filterHeight: 3, filterWidth: 3, imageHeight: 4, imageWidth: 5, channels: 1)
+        let cnn = try Architecture(depth: 3, activation: .relu, biasStd: 0.2, convolution: conv)
+        let images = randomInputs(17, 20, seed: 36)
+        ntkb_force_scalar(0)
+        let vector = try KernelRecursion(cnn).kernels(images)
+        ntkb_force_scalar(1)
+        let scalar = try KernelRecursion(cnn).kernels(images)
+        XCTAssertLessThan(vector.ntk.maxRelativeDifference(to: scalar.ntk), 1e-14, "conv ReLU")
+        XCTAssertLessThan(vector.nngp.maxRelativeDifference(to: scalar.nngp), 1e-14, "conv ReLU")
     }
 
     /// The AVX-512 paths perform the AVX2 paths' operations lane for lane: the kernels are the
@@ -211,11 +222,15 @@ final class KernelPropertyTests: XCTestCase {
         defer { ntkb_limit_vector_width(0) }
         let conv = try Convolution(filterHeight: 3, filterWidth: 3, imageHeight: 5, imageWidth: 4, channels: 2,
                                    padding: .same, readout: .flatten)
+        let pooled = try Convolution(filterHeight: 5, filterWidth: 5, imageHeight: 6, imageWidth: 5, channels: 1,
+                                     padding: .circular, readout: .globalAveragePool)
         let cases: [(Architecture, Matrix)] = [
             (try Architecture(depth: 4, activation: .relu, biasStd: 0.3), randomInputs(29, 4, seed: 32)),
             (try Architecture(depth: 3, activation: .abReLU(negativeSlope: -0.5, positiveSlope: 1.5), biasStd: 0.2),
              randomInputs(23, 3, seed: 33)),
             (try Architecture(depth: 2, activation: .relu, biasStd: 0.1, convolution: conv), randomInputs(13, 40, seed: 34)),
+            (try Architecture(depth: 2, activation: .leakyReLU(slope: 0.1), biasStd: 0.2, convolution: pooled),
+             randomInputs(11, 30, seed: 35)),
         ]
         for (architecture, x) in cases {
             ntkb_limit_vector_width(0)
