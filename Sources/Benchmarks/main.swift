@@ -11,7 +11,8 @@ AllocatorTuning.keepFreedMemoryForReuse()
 // per-activation table); `Benchmarks io` only the readers and writers; `Benchmarks steps` only the
 // per-method outer-step comparison; `Benchmarks conv-steps` only the conv-against-dense outer steps;
 // `Benchmarks scale` the kernel, end-to-end, out-of-core and predictor figures of the scale issue;
-// `Benchmarks vector-width` the AVX-512 dual maps against the AVX2 ones.
+// `Benchmarks vector-width` the AVX-512 dual maps against the AVX2 ones;
+// `Benchmarks blas-workers` OpenBLAS's idle-worker spin window against ntkbridge's.
 if let section = CommandLine.arguments.dropFirst().first {
     if section == "conv-steps" {
         try ConvolutionalTrainingBenchmark.run()
@@ -28,6 +29,11 @@ if let section = CommandLine.arguments.dropFirst().first {
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         try IOBenchmark.run(folder: scratch)
+    } else if section == "blas-workers" {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ntkbridge-bench-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try BLASWorkerBenchmark.run(folder: scratch)
     } else if section == "steps" {
         try MethodStepBenchmark.run()
     } else if section == "scale" {
@@ -47,6 +53,8 @@ defer { try? FileManager.default.removeItem(atPath: scratch) }
 try KernelBenchmark.run()
 print()
 try VectorWidthBenchmark.run()
+print()
+try BLASWorkerBenchmark.run(folder: scratch)
 print()
 try IOBenchmark.run(folder: scratch)
 print()

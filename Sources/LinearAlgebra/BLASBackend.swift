@@ -35,6 +35,39 @@ public enum BLASBackend {
         return try body()
     }
 
+    /// The spin window of OpenBLAS's idle worker threads, log₂ of TSC cycles, as this process set
+    /// it; nil if it did not (another BLAS, or the user's own `OPENBLAS_THREAD_TIMEOUT`).
+    ///
+    /// After each threaded call an OpenBLAS worker busy-waits (`sched_yield`) for this window
+    /// before it sleeps. OpenBLAS's default, 2²⁸ cycles (≈ 0.1 s), takes one of the cores that
+    /// `ParallelLoop` needs right after every Gram matrix or patch product, and costs every process
+    /// ≈ 0.1 s of CPU even without a BLAS call. At load time (a constructor in CNumerics) the
+    /// window is set to 2²⁰ cycles (≈ 0.4 ms): back-to-back BLAS calls still find the workers
+    /// awake, and an idle worker sleeps within half a millisecond.
+    public static var workerSpinExponent: Int? {
+        let exponent = Int(ntkb_blas_worker_spin())
+        return exponent > 0 ? exponent : nil
+    }
+
+    /// Sets the spin window of OpenBLAS's idle workers to 2^`exponent` cycles (4…30; OpenBLAS's
+    /// own default is 28) by stopping the workers; the next threaded call starts them again with
+    /// it. For benchmarks that compare windows. Call it while no BLAS call runs on any thread and
+    /// no other thread reads the environment. Returns false (and does nothing) with a BLAS other
+    /// than a pthreads OpenBLAS.
+    @discardableResult
+    public static func setWorkerSpin(exponent: Int) -> Bool {
+        ntkb_blas_set_worker_spin(Int32(clamping: exponent)) == 1
+    }
+
+    /// Whether OpenBLAS's worker threads exist now (false after `setWorkerSpin` until the next
+    /// threaded call starts them); nil with a BLAS other than a pthreads OpenBLAS.
+    public static var workersRunning: Bool? {
+        switch ntkb_blas_workers_running() {
+        case 1: return true
+        case 0: return false
+        default: return nil
+        }
+    }
 }
 
 /// The open `withThreadCount` sections and the thread count to return to, under one lock.

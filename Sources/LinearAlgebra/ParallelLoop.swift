@@ -7,8 +7,8 @@ public enum ParallelLoop {
 
     /// Calls `body` once for every index range of a partition of `0..<count` into chunks whose
     /// estimated costs are about equal, on all cores. `cost(i)` estimates the work of item i
-    /// (for example the length of row i of a triangle). `body` must not call BLAS, which runs
-    /// its own threads.
+    /// (for example the length of row i of a triangle). `body` calls BLAS only inside
+    /// `BLASBackend.withThreadCount(1)`: OpenBLAS's own threads would compete with the workers.
     public static func forEachChunk(count: Int, cost: (Int) -> Double = { _ in 1 },
                                     _ body: @Sendable (Range<Int>) -> Void) {
         guard count > 0 else { return }

@@ -232,4 +232,23 @@ int ntkb_text_parse_number(const unsigned char *begin, const unsigned char *end,
 /// The 1-based line number of the byte at offset (which is not a '\n').
 size_t ntkb_text_line_number(const unsigned char *text, size_t offset);
 
+// OpenBLAS's worker threads (blas_threads.c). After each threaded call an idle OpenBLAS worker
+// spins for 2^exponent TSC cycles before it sleeps (OpenBLAS's default, 28, is ≈ 0.1 s, taking a
+// core from our own parallel loops). At load time the window is set to 2^20 cycles (≈ 0.4 ms),
+// unless OPENBLAS_THREAD_TIMEOUT is set. Symbols are resolved at run time: with a BLAS other
+// than a pthreads OpenBLAS, these do nothing.
+
+/// The spin exponent applied at load time.
+#define NTKB_BLAS_WORKER_SPIN_EXPONENT 20
+/// Sets the spin window to 2^exponent cycles (4…30) and stops the workers, which the next
+/// threaded call starts again with it; 1 if applied, 0 if the BLAS has no such pool. No BLAS
+/// call may be running on any thread meanwhile (stopping joins the workers), and no other thread
+/// may read the environment (the variable is set for a moment, then restored).
+int ntkb_blas_set_worker_spin(int exponent);
+/// The exponent last applied by this process, or 0 if none was.
+int ntkb_blas_worker_spin(void);
+/// 1 while OpenBLAS's worker threads exist, 0 after they were stopped (until the next threaded
+/// call), -1 if the BLAS has no such pool.
+int ntkb_blas_workers_running(void);
+
 #endif
