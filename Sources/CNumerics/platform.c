@@ -78,6 +78,18 @@ void ntkb_advise_huge_pages(void *p, size_t bytes) {
 #endif
 }
 
+void ntkb_advise_small_pages(void *p, size_t bytes) {
+#if defined(__linux__) && defined(MADV_NOHUGEPAGE)
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    uintptr_t first = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+    uintptr_t last = ((uintptr_t)p + bytes) & ~(huge - 1);
+    if (last > first) (void)madvise((void *)first, (size_t)(last - first), MADV_NOHUGEPAGE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
 #if defined(__linux__) && !defined(MADV_POPULATE_WRITE)
 #define MADV_POPULATE_WRITE 23   /* Linux 5.14 */
 #endif

@@ -46,7 +46,11 @@ public final class OutputBlockBuffer: @unchecked Sendable {
         }
         raw = memory
         self.capacity = capacity
-        if hugePages { AllocatorTuning.adviseHugePages(raw, bytes: capacity + DirectOutput.pageBytes) }
+        if hugePages {
+            AllocatorTuning.adviseHugePages(raw, bytes: capacity + DirectOutput.pageBytes)
+        } else {
+            AllocatorTuning.adviseSmallPages(raw, bytes: capacity + DirectOutput.pageBytes)
+        }
     }
 
     deinit { free(raw) }

@@ -32,18 +32,38 @@ final class DirectOutputTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), expected)
     }
 
-    /// Populating the upper triangle of an untouched 4 KiB-page buffer (rows long enough that
-    /// whole lower pages stay out) leaves zeros there and the buffer fully usable.
-    func testPopulatedUpperTriangleIsZeroAndWritable() {
-        let n = 700
-        let buffer = OutputBlockBuffer(capacity: n * n * 8, hugePages: false)
-        let base = buffer.start(forFileOffset: 128)
-        AllocatorTuning.populateUpperTriangle(base, size: n)
-        for i in stride(from: 0, to: n, by: 37) {
+    /// Populating the upper triangle of fresh memory maps every page that holds an entry (i, j),
+    /// j ≥ i, leaves the pages wholly below the diagonal unmapped (mincore), reads as zeros and is
+    /// writable.
+    func testPopulatedUpperTriangleMapsOnlyItsPages() throws {
+        let n = 2000, bytes = n * n * 8, page = 4096
+        guard let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              raw != MAP_FAILED else { throw XCTSkip("no anonymous mapping") }
+        defer { munmap(raw, bytes) }
+        _ = madvise(raw, bytes, 15 /* MADV_NOHUGEPAGE: whole 2 MiB pages would map lower pages too */)
+        let base = raw.assumingMemoryBound(to: Double.self)
+        guard AllocatorTuning.populateUpperTriangle(base, size: n) else {
+            throw XCTSkip("madvise(MADV_POPULATE_WRITE) is not offered here (Linux < 5.14)")
+        }
+        var resident = [UInt8](repeating: 0, count: (bytes + page - 1) / page)
+        XCTAssertEqual(mincore(raw, bytes, &resident), 0)
+        var lowerOnly = 0
+        for p in 0..<resident.count {
+            // The page holds an upper entry iff some row i meets it at a column j ≥ i.
+            let first = p * page / 8, last = min(n * n, (p + 1) * page / 8) - 1
+            let holdsUpper = (first / n...last / n).contains { i in max(first, i * n + i) <= min(last, i * n + n - 1) }
+            if holdsUpper {
+                XCTAssertEqual(resident[p] & 1, 1, "page \(p) holds upper entries but is not mapped")
+            } else {
+                lowerOnly += 1
+                XCTAssertEqual(resident[p] & 1, 0, "page \(p) holds only lower entries but was mapped")
+            }
+        }
+        XCTAssertGreaterThan(lowerOnly, 100)
+        for i in stride(from: 0, to: n, by: 97) {
             for j in i..<n { XCTAssertEqual(base[i * n + j].bitPattern, 0, "(\(i), \(j))") }
         }
-        for k in 0..<(n * n) { base[k] = Double(k) }
-        XCTAssertEqual(base[n * n - 1], Double(n * n - 1))
-        XCTAssertEqual(base[(n - 1) * n], Double((n - 1) * n))
+        base[n * n - 1] = 1.5
+        XCTAssertEqual(base[n * n - 1], 1.5)
     }
 }

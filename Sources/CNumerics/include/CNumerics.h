@@ -29,6 +29,10 @@ void ntkb_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold);
 /// project's virtual machines makes first touch of a large output several times cheaper.
 void ntkb_advise_huge_pages(void *p, size_t bytes);
 
+/// The opposite of ntkb_advise_huge_pages (MADV_NOHUGEPAGE): 4 KiB pages even where the system
+/// backs memory with huge pages by default, for buffers the caller fills only in part.
+void ntkb_advise_small_pages(void *p, size_t bytes);
+
 /// Maps (and zeroes) in one call per run of pages, instead of one page fault per 4 KiB page, the
 /// pages of the row-major n × n array at `base` that hold entries (i, j), j ≥ i, of rows
 /// first_row ≤ i < end_row (madvise MADV_POPULATE_WRITE, Linux 5.14). Returns 1 if done, 0 where
