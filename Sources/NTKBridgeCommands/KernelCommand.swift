@@ -174,10 +174,13 @@ struct KernelPlan {
             }
             return min(rows.count, rowsThatFit)
         }
-        if let available, whole + fixed > available {
+        // A whole symmetric kernel to .npy is expanded band by band into two sets of 256-row
+        // staging buffers (counted for every .npy run held whole: an upper bound).
+        let staging = format == .npy ? 2 * 256 * rowBytes : 0
+        if let available, whole + fixed + staging > available {
             let suggestion = max(256 << 20, min(available / 2, 4 << 30))
             throw CommandFailure("the \(matrixCount) kernel matrices of \(rows.count)×\(columns) need "
-                + "\(ByteSize.describe(whole + fixed)) of memory, but \(ByteSize.describe(available)) is available; "
+                + "\(ByteSize.describe(whole + fixed + staging)) of memory, but \(ByteSize.describe(available)) is available; "
                 + "compute in blocks of rows with --memory-limit \(ByteSize.flagValue(suggestion)) "
                 + "(or fewer with --kernels, or part of the rows with --rows a:b)")
         }
@@ -271,9 +274,10 @@ struct KernelWriter {
     }
 
     /// A whole symmetric kernel to .npy: computed in upper-triangle storage in bands of rows from
-    /// the top; a writer thread expands each band into whole rows (a staging buffer per matrix,
-    /// reused) and writes them (O_DIRECT) while the next band is computed, so the device's time
-    /// hides behind the computation. Returns the compute seconds (the bands, not the writes).
+    /// the top; as each band is done, both cores expand its rows whole into a staging buffer per
+    /// matrix (two sets, used in turn), and a writer thread writes them (O_DIRECT) while the next
+    /// band is computed and expanded, so the device's time hides behind the computation. Returns
+    /// the compute seconds (the bands, not the expansions or the writes).
     private func writeInBands(_ recursion: KernelRecursion, _ x: Matrix, buffers: [OutputBlockBuffer], kinds: [KernelKinds],
                               sources: [(depth: Int, slot: Int)], files: [Int32], directFiles: [Int32],
                               dataOffset: Int) throws -> Double {
@@ -281,31 +285,42 @@ struct KernelWriter {
         let writer = BandWriter()
         let starts = buffers.map { SharedPointer($0.start(forFileOffset: dataOffset)) }
         let bandRows = 256
-        let staging = buffers.map { _ in OutputBlockBuffer(capacity: bandRows * columns * 8) }
-        var seconds = 0.0
+        let staging = (0..<2).map { _ in buffers.map { _ in OutputBlockBuffer(capacity: bandRows * columns * 8) } }
+        let stagingFree = staging.map { _ in DispatchSemaphore(value: 1) }
+        // The matrices the files are written from (head and nngp may share one), each expanded once.
+        let written = Array(Set(sources.map { $0.depth * kinds.count + $0.slot })).sorted()
+        var seconds = 0.0, bandsDone = 0
         var begin = DispatchTime.now().uptimeNanoseconds
         for start in starts { AllocatorTuning.populateUpperTriangle(start.base, size: columns) }
-        // The queued writes read the buffers: wait for them on every way out.
+        // The queued writes read the staging buffers: wait for them on every way out.
         defer { try? writer.finish() }
         try recursion.computeInBands(x, depths: plan.depths, kinds: plan.computedKinds, bandRows: bandRows) { depthIndex, kind in
             starts[depthIndex * kinds.count + kinds.firstIndex(of: kind)!].base
         } bandFinished: { band in
             seconds += Double(DispatchTime.now().uptimeNanoseconds - begin) * 1e-9
+            let set = bandsDone % staging.count
+            bandsDone += 1
+            stagingFree[set].wait()   // the writes of the band two back are done
             let offset = dataOffset + band.lowerBound * columns * 8
-            let jobs = zip(files, directFiles).enumerated().map { index, descriptors in
-                let matrix = sources[index].depth * kinds.count + sources[index].slot
-                return (descriptors.0, descriptors.1, starts[matrix], staging[matrix])
-            }
-            writer.enqueue {
-                var expanded: Set<ObjectIdentifier> = []   // head and nngp may share one matrix
-                for (descriptor, direct, upper, buffer) in jobs {
-                    let rows = buffer.start(forFileOffset: offset)
-                    if expanded.insert(ObjectIdentifier(buffer)).inserted {
-                        Matrix.expandUpperTriangle(upper.base, size: columns, rows: band, into: rows)
-                    }
-                    try DirectOutput.write(descriptor, direct: direct, rows, count: band.count * columns * 8, at: offset)
+            let rows = staging[set].map { SharedPointer($0.start(forFileOffset: offset)) }
+            ParallelLoop.forEachChunk(count: band.count) { chunk in
+                let part = (band.lowerBound + chunk.lowerBound)..<(band.lowerBound + chunk.upperBound)
+                for matrix in written {
+                    Matrix.expandUpperTriangle(starts[matrix].base, size: columns, rows: part,
+                                               into: rows[matrix].base + chunk.lowerBound * columns)
                 }
             }
+            let jobs = zip(files, directFiles).enumerated().map { index, descriptors in
+                (descriptors.0, descriptors.1, rows[sources[index].depth * kinds.count + sources[index].slot])
+            }
+            let buffersInUse = staging[set]   // kept alive by the queued write, which reads them
+            writer.enqueue({
+                try withExtendedLifetime(buffersInUse) {
+                    for (descriptor, direct, start) in jobs {
+                        try DirectOutput.write(descriptor, direct: direct, start.base, count: band.count * columns * 8, at: offset)
+                    }
+                }
+            }, finally: { stagingFree[set].signal() })
             begin = DispatchTime.now().uptimeNanoseconds
         }
         try writer.finish()
@@ -320,8 +335,10 @@ private final class BandWriter: @unchecked Sendable {
     private let lock = NSLock()
     private var failure: Error?
 
-    func enqueue(_ write: @escaping @Sendable () throws -> Void) {
+    /// Queues `write` (skipped after a failure) and then `finally` (always run).
+    func enqueue(_ write: @escaping @Sendable () throws -> Void, finally: @escaping @Sendable () -> Void = {}) {
         queue.async {
+            defer { finally() }
             guard self.lock.withLock({ self.failure == nil }) else { return }
             do { try write() } catch { self.lock.withLock { self.failure = error } }
         }
