@@ -41,16 +41,33 @@ struct PredictCommand: ParsableCommand {
         let taskSet = request.tasks
         try RunGuards.refuseOversize(RunGuards.predictorEstimate(taskSet, depths: 1, deepest: max(options.depth, 1)),
                                      outputFolder: RunGuards.folder(of: out), flags: RunGuards.taskFileFlags)
-        let kernels = try taskKernels(taskSet)
-        let predictions: [Matrix]
-        switch request.predictor {
-        case let .gbml(settings):
-            predictions = try MetaTrainedGBML(tasks: taskSet, kernels: kernels, settings: settings).predictions()
-        case let .mtl(settings):
-            predictions = try TrainedMTL(tasks: taskSet, kernels: kernels, settings: settings).predictions()
-        }
+        let predictions = try predictions(request.predictor, taskSet)
         try PredictionFile.write(predictions, to: out)
         if let error = QueryLabelMSE(predictions, tasks: taskSet.test) { print(error.line) }
+    }
+
+    /// The predictions on the test tasks: from kernel blocks computed on demand where the kernel
+    /// engine computes blocks pair by pair (the predictors read only some blocks: no n × n kernel
+    /// is held), else from the whole kernels (imported, or of an engine that computes whole
+    /// matrices). Both give the same numbers.
+    private func predictions(_ predictor: PredictRequest.Predictor, _ taskSet: TaskSet) throws -> [Matrix] {
+        if kernelDirectory == nil {
+            let recursion = KernelRecursion(try options.architecture(), quadrature: options.integration.rule)
+            if TaskKernelBlocks.applies(to: recursion) {
+                let blocks = try TaskKernelBlocks(tasks: taskSet, recursion: recursion)
+                switch predictor {
+                case let .gbml(settings): return try MetaTrainedGBML.predictions(tasks: taskSet, blocks: blocks, settings: settings)
+                case let .mtl(settings): return try TrainedMTL.predictions(tasks: taskSet, blocks: blocks, settings: settings)
+                }
+            }
+        }
+        let kernels = try taskKernels(taskSet)
+        switch predictor {
+        case let .gbml(settings):
+            return try MetaTrainedGBML(tasks: taskSet, kernels: kernels, settings: settings).predictions()
+        case let .mtl(settings):
+            return try TrainedMTL(tasks: taskSet, kernels: kernels, settings: settings).predictions()
+        }
     }
 
     /// The kernels on every point of the task set: computed for the architecture, or imported
