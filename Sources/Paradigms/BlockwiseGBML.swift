@@ -17,14 +17,16 @@ extension MetaTrainedGBML {
     public static func predictions(tasks: TaskSet, blocks: TaskKernelBlocks, settings: GBMLSettings) throws -> [Matrix] {
         let points = blocks.points
         let kernelName = settings.method.kernelName
-        let (trainBlocks, testBlocks) = try blocks.taskBlocks()
-        let trainKappa = trainBlocks.map(settings.method.adaptedKernel), testKappa = testBlocks.map(settings.method.adaptedKernel)
         func spectrum(_ kappa: Matrix, support: Range<Int>, _ name: String) throws -> SupportSpectrum {
             try SupportSpectrum(supportKernel: kappa.block(rows: support, columns: support),
                                 name: "the support kernel \(kernelName)(X', X') of \(name)")
         }
         let trainSupport = points.trainQuery.indices.map { points.trainQuery[$0].count..<points.trainTask($0).count }
         let testSupport = points.testSupport.map { 0..<$0.count }
+        // κ on each task's own block; the spectra and adaptations on this thread, as the
+        // whole-kernel predictor computes them (LAPACK's results depend on OpenBLAS's thread count).
+        let (trainBlocks, testBlocks) = try blocks.taskBlocks()
+        let trainKappa = trainBlocks.map(settings.method.adaptedKernel), testKappa = testBlocks.map(settings.method.adaptedKernel)
         let trainSpectra = try trainKappa.indices.map { try spectrum(trainKappa[$0], support: trainSupport[$0], "train[\($0)]") }
         let testSpectra = try testKappa.indices.map { try spectrum(testKappa[$0], support: testSupport[$0], "test[\($0)]") }
         let adaptations = try tasks.train.indices.map { i in

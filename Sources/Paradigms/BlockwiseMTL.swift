@@ -29,9 +29,10 @@ extension TrainedMTL {
                                                        diagonalRegularization: settings.diagonalRegularization)
         let stacked = stackedCoefficients(coefficients, rows: rows, trainingPoints: points.trainingPoints.count)
         let firstTest = points.trainingPoints.upperBound
+        let testBlocks = try blocks.taskBlocks(training: false).test
         return try tasks.test.indices.map { j in
             let task = points.testTask(j), nSupport = points.testSupport[j].count
-            let head = try blocks.block(rows: task, columns: task).head
+            let head = testBlocks[j].head
             let spectrum = try SupportSpectrum(supportKernel: head.block(rows: 0..<nSupport, columns: 0..<nSupport),
                                                name: "the support kernel K(X', X') of test[\(j)]")
             let adaptation = try TaskAdaptation(spectrum: spectrum, kappa: head, query: nSupport..<task.count, support: 0..<nSupport,

@@ -28,10 +28,24 @@ public struct TaskKernelBlocks: Sendable {
         try tiles.tile(rows: rows, columns: columns)[0]
     }
 
-    /// The diagonal block X̄ × X̄ of every kernel for each training task, then each test task.
-    func taskBlocks() throws -> (train: [NetworkKernels], test: [NetworkKernels]) {
-        (try points.trainQuery.indices.map { try block(rows: points.trainTask($0), columns: points.trainTask($0)) },
-         try points.testQuery.indices.map { try block(rows: points.testTask($0), columns: points.testTask($0)) })
+    /// The diagonal block X̄_i × X̄_i of every kernel of each training task, then of each test
+    /// task (support and query points), cut from blocks over groups of `groupSize` consecutive
+    /// tasks computed on the workers (one kernel call per group instead of per task);
+    /// `training: false` leaves the training tasks out.
+    func taskBlocks(training: Bool = true, groupSize: Int = 4) throws -> (train: [NetworkKernels], test: [NetworkKernels]) {
+        let trainRows = training ? points.trainQuery.indices.map(points.trainTask) : [], testRows = points.testQuery.indices.map(points.testTask)
+        let groups = [trainRows, testRows].flatMap { rows in
+            stride(from: 0, to: rows.count, by: groupSize).map { Array(rows[$0..<min($0 + groupSize, rows.count)]) }
+        }
+        let blocks = try WorkerPool.map(count: groups.count) { g in
+            let ranges = groups[g], all = ranges.first!.lowerBound..<ranges.last!.upperBound
+            let kernels = try block(rows: all, columns: all)
+            return ranges.map { range in
+                let local = (range.lowerBound - all.lowerBound)..<(range.upperBound - all.lowerBound)
+                return kernels.block(rows: local, columns: local)
+            }
+        }.flatMap { $0 }
+        return (Array(blocks[..<trainRows.count]), Array(blocks[trainRows.count...]))
     }
 
     /// Writes rows `rows` × columns `columns` of the kernels `targets` names, entry (i, j) at
@@ -66,6 +80,31 @@ enum WorkerPool {
             }
         }
         if let error = state.error { throw error }
+    }
+
+    /// [transform(0), …, transform(count − 1)], computed by the workers; throws the error of the
+    /// first failing index (the one a serial loop would have met first).
+    static func map<T: Sendable>(count: Int, _ transform: @Sendable (Int) throws -> T) throws -> [T] {
+        let slots = ResultSlots<T>(count: count)
+        try forEach(count: count, bufferSizes: []) { i, _ in slots.store(i, Result { try transform(i) }) }
+        return try slots.values()
+    }
+
+    private final class ResultSlots<T>: @unchecked Sendable {
+        private let results: UnsafeMutablePointer<Result<T, Error>?>
+        private let count: Int
+        init(count: Int) {
+            self.count = count
+            results = .allocate(capacity: max(count, 1))
+            results.initialize(repeating: nil, count: count)
+        }
+        deinit {
+            results.deinitialize(count: count)
+            results.deallocate()
+        }
+        /// Each index is written by one worker only.
+        func store(_ i: Int, _ result: Result<T, Error>) { results[i] = result }
+        func values() throws -> [T] { try (0..<count).map { try results[$0]!.get() } }
     }
 
     private final class SharedState: @unchecked Sendable {
