@@ -38,7 +38,7 @@ extension MetaTrainedGBML {
             tasks.train[i].queryLabels! - adaptations[i].adaptedSupportLabels
         })
         let alpha = try settings.training.apply(
-            to: phi, residualTargets, matrixName: "Φ, the \(settings.method.rawValue.uppercased()) meta-induced kernel",
+            to: consume phi, residualTargets, matrixName: "Φ, the \(settings.method.rawValue.uppercased()) meta-induced kernel",
             diagonalRegularization: settings.diagonalRegularization)
         let stacked = stacked(alpha, points: points, adaptations: adaptations)
         let firstTest = points.trainingPoints.upperBound

@@ -24,8 +24,9 @@ extension TrainedMTL {
         })
         let n = Double(tasks.train.count), rho = settings.headCorrelation
         let (bodyWeight, headWeight) = settings.newHead == .initialization ? (rho, 0.0) : ((1 + (n - 1) * rho) / n, 1 / n)
-        let parts = try multitaskKernel(blocks: blocks, rows: rows, headCorrelation: rho, testHeadKernel: headWeight != 0)
-        let coefficients = try settings.training.apply(to: parts.multitaskKernel, labels, matrixName: "Θ_MTL, the MTL kernel",
+        let (theta, testBody, testHead) = try multitaskKernel(blocks: blocks, rows: rows, headCorrelation: rho,
+                                                              testHeadKernel: headWeight != 0)
+        let coefficients = try settings.training.apply(to: consume theta, labels, matrixName: "Θ_MTL, the MTL kernel",
                                                        diagonalRegularization: settings.diagonalRegularization)
         let stacked = stackedCoefficients(coefficients, rows: rows, trainingPoints: points.trainingPoints.count)
         let firstTest = points.trainingPoints.upperBound
@@ -40,8 +41,8 @@ extension TrainedMTL {
                                                 rate: .testInnerRate)
             let local = BlockRange(rows: (task.lowerBound - firstTest)..<(task.upperBound - firstTest), columns: 0..<firstTest)
             var g = Matrix(rows: task.count, columns: stacked.columns)
-            if bodyWeight != 0 { Matrix.multiplyAdd(into: &g, parts.testBody, aBlock: local, stacked, alpha: bodyWeight, beta: 1) }
-            if headWeight != 0 { Matrix.multiplyAdd(into: &g, parts.testHead, aBlock: local, stacked, alpha: headWeight, beta: 1) }
+            if bodyWeight != 0 { Matrix.multiplyAdd(into: &g, testBody, aBlock: local, stacked, alpha: bodyWeight, beta: 1) }
+            if headWeight != 0 { Matrix.multiplyAdd(into: &g, testHead, aBlock: local, stacked, alpha: headWeight, beta: 1) }
             let supportResidual = g.rows(0..<nSupport) - tasks.test[j].supportLabels
             return g.rows(nSupport..<g.rows) - Matrix.product(adaptation.adaptedQueryMap, supportResidual)
         }
