@@ -57,7 +57,7 @@ let package = Package(
         ]),
         .executableTarget(name: "ntkbridge", dependencies: ["NTKBridgeCommands", "LinearAlgebra"]),
         .executableTarget(name: "Benchmarks", dependencies: [
-            "LinearAlgebra", "InfiniteWidth", "FewShot", "Datasets", "Paradigms", "FiniteWidth",
+            "LinearAlgebra", "InfiniteWidth", "FewShot", "Datasets", "Paradigms", "FiniteWidth", "CNumerics",
         ]),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),

@@ -11,7 +11,8 @@ AllocatorTuning.keepFreedMemoryForReuse()
 // per-activation table); `Benchmarks io` only the readers and writers; `Benchmarks steps` only the
 // per-method outer-step comparison; `Benchmarks conv-steps` only the conv-against-dense outer steps;
 // `Benchmarks predict` only `predict` end to end and the predictors from kernel blocks;
-// `Benchmarks scale` the kernel, end-to-end, out-of-core and predictor figures of the scale issue.
+// `Benchmarks scale` the kernel, end-to-end, out-of-core and predictor figures of the scale issue;
+// `Benchmarks vector-width` the AVX-512 dual maps against the AVX2 ones.
 if let section = CommandLine.arguments.dropFirst().first {
     if section == "conv-steps" {
         try ConvolutionalTrainingBenchmark.run()
@@ -19,6 +20,8 @@ if let section = CommandLine.arguments.dropFirst().first {
         try ConvolutionalKernelBenchmark.run(globalAveragePooling: section == "conv")
     } else if section.hasPrefix("omniglot") {
         try OmniglotBenchmark.run(kernelPart: section == "omniglot")
+    } else if section == "vector-width" {
+        try VectorWidthBenchmark.run()
     } else if section == "activations" {
         try ActivationBenchmark.run()
     } else if section == "io" {
@@ -50,6 +53,8 @@ let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ntk
 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: scratch) }
 try KernelBenchmark.run()
+print()
+try VectorWidthBenchmark.run()
 print()
 try IOBenchmark.run(folder: scratch)
 print()

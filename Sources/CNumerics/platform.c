@@ -13,9 +13,12 @@ const char *ntkb_library_serving(const char *symbol) {
     return info.dli_fname;
 }
 
-static int forced_scalar = 0;
+/// 0: the widest vector path the CPU has; 1: at most AVX2; 2: scalar only.
+static int vector_limit = 0;
 
-void ntkb_force_scalar(int force) { forced_scalar = force; }
+void ntkb_force_scalar(int force) { vector_limit = force ? 2 : 0; }
+
+void ntkb_limit_vector_width(int limit) { vector_limit = limit < 0 ? 0 : (limit > 2 ? 2 : limit); }
 
 int ntkb_uses_avx2(void) {
 #if NTKB_HAVE_AVX2_PATH
@@ -24,7 +27,21 @@ int ntkb_uses_avx2(void) {
         __builtin_cpu_init();
         supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     }
-    return supported && !forced_scalar;
+    return supported && vector_limit < 2;
+#else
+    return 0;
+#endif
+}
+
+int ntkb_uses_avx512(void) {
+#if NTKB_HAVE_AVX2_PATH
+    static int supported = -1;
+    if (supported < 0) {
+        __builtin_cpu_init();
+        supported = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2")
+            && __builtin_cpu_supports("fma");
+    }
+    return supported && vector_limit == 0;
 #else
     return 0;
 #endif

@@ -2,7 +2,8 @@
 //
 // glibc's libmvec is not used: clang passes __m256d arguments of an external function in memory
 // unless the whole file is compiled for AVX, which a package cannot require without unsafe
-// flags. The one transcendental function the maps need, atan2, is written here.
+// flags. The one transcendental function the maps need, atan2, is written here, in an AVX2
+// and an AVX-512 form that perform the same operations lane for lane (bit-identical results).
 #ifndef NTKBRIDGE_VECTOR_MATH_H
 #define NTKBRIDGE_VECTOR_MATH_H
 
@@ -10,6 +11,7 @@
 #define NTKB_HAVE_AVX2_PATH 1
 #include <immintrin.h>
 #define NTKB_AVX2 __attribute__((target("avx2,fma")))
+#define NTKB_AVX512 __attribute__((target("avx512f,avx2,fma")))
 
 /// atan2(y, x) for four lanes, to a few ulp.
 ///
@@ -53,6 +55,44 @@ NTKB_AVX2 static inline __m256d ntkb_atan2_avx2(__m256d y, __m256d x) {
     const __m256d negative_x = _mm256_cmp_pd(x, zero, _CMP_LT_OQ);
     angle = _mm256_blendv_pd(angle, _mm256_sub_pd(_mm256_set1_pd(3.14159265358979323846), angle), negative_x);
     return _mm256_or_pd(angle, _mm256_and_pd(y, sign_mask));   // the sign of y
+}
+/// atan2(y, x) for eight lanes: `ntkb_atan2_avx2` operation for operation (comparisons into
+/// mask registers, blends as masked moves), so each lane's result is the same bits.
+NTKB_AVX512 static inline __m512d ntkb_atan2_avx512(__m512d y, __m512d x) {
+    const __m512d zero = _mm512_setzero_pd();
+    const __m512d ax = _mm512_abs_pd(x), ay = _mm512_abs_pd(y);
+    const __mmask8 swapped = _mm512_cmp_pd_mask(ay, ax, _CMP_GT_OQ);
+    const __m512d small = _mm512_min_pd(ax, ay), large = _mm512_max_pd(ax, ay);
+    const __mmask8 nonzero = _mm512_cmp_pd_mask(large, zero, _CMP_GT_OQ);
+
+    const __mmask8 above1 = _mm512_cmp_pd_mask(small, _mm512_mul_pd(large, _mm512_set1_pd(0.13165249758739585347)), _CMP_GT_OQ);
+    const __mmask8 above2 = _mm512_cmp_pd_mask(small, _mm512_mul_pd(large, _mm512_set1_pd(0.41421356237309504880)), _CMP_GT_OQ);
+    const __mmask8 above3 = _mm512_cmp_pd_mask(small, _mm512_mul_pd(large, _mm512_set1_pd(0.76732698797895998412)), _CMP_GT_OQ);
+    __m512d center = _mm512_maskz_mov_pd(above1, _mm512_set1_pd(0.26794919243112270647));
+    center = _mm512_mask_mov_pd(center, above2, _mm512_set1_pd(0.57735026918962576451));
+    center = _mm512_mask_mov_pd(center, above3, _mm512_set1_pd(1.0));
+    __m512d base = _mm512_maskz_mov_pd(above1, _mm512_set1_pd(0.26179938779914943654));
+    base = _mm512_mask_mov_pd(base, above2, _mm512_set1_pd(0.52359877559829887308));
+    base = _mm512_mask_mov_pd(base, above3, _mm512_set1_pd(0.78539816339744830962));
+
+    const __m512d u = _mm512_maskz_div_pd(nonzero, _mm512_fnmadd_pd(center, large, small),
+                                          _mm512_fmadd_pd(center, small, large));   // 0/0 → 0
+    const __m512d z = _mm512_mul_pd(u, u);
+    __m512d p = _mm512_set1_pd(1.0 / 17.0);
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(-1.0 / 15.0));
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(1.0 / 13.0));
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(-1.0 / 11.0));
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(1.0 / 9.0));
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(-1.0 / 7.0));
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(1.0 / 5.0));
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(-1.0 / 3.0));
+    __m512d angle = _mm512_add_pd(base, _mm512_fmadd_pd(_mm512_mul_pd(u, z), p, u));
+
+    angle = _mm512_mask_sub_pd(angle, swapped, _mm512_set1_pd(1.57079632679489661923), angle);
+    const __mmask8 negative_x = _mm512_cmp_pd_mask(x, zero, _CMP_LT_OQ);
+    angle = _mm512_mask_sub_pd(angle, negative_x, _mm512_set1_pd(3.14159265358979323846), angle);
+    const __m512i sign = _mm512_and_si512(_mm512_castpd_si512(y), _mm512_set1_epi64((long long)0x8000000000000000ULL));
+    return _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(angle), sign));   // the sign of y
 }
 #else
 #define NTKB_HAVE_AVX2_PATH 0

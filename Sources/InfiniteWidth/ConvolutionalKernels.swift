@@ -33,10 +33,11 @@ struct ConvolutionalKernels {
         let points1 = PixelVariances(x1, convolution: convolution, layers: hidden, maps: maps)
         let points2 = x2.map { PixelVariances($0, convolution: convolution, layers: hidden, maps: maps) } ?? points1
         let (n1, n2) = (x1.rows, x2?.rows ?? x1.rows)
-        // Tiles of a multiple of 4 pairs starting at multiples of 4 keep the dual maps on their
-        // vector path; a symmetric row starts at the multiple of 4 below its diagonal (the few
+        // Tiles of a multiple of 8 pairs starting at multiples of 4 keep the dual maps on their
+        // widest vector path, and every pair but the last n2 mod 4 columns in a vector lane, in
+        // every request; a symmetric row starts at the multiple of 4 below its diagonal (the few
         // lower-triangle pairs are overwritten by the mirror).
-        let capacity = min(n2, max(8, Self.tileBudget / convolution.pixels / 4 * 4))
+        let capacity = min(n2, max(8, (Self.tileBudget / convolution.pixels + 4) / 8 * 8))
         let tiles = (0..<n1).flatMap { i in
             stride(from: x2 == nil ? i / 4 * 4 : 0, to: n2, by: capacity).map {
                 PairTile(row: i, columns: $0..<min(n2, $0 + capacity))

@@ -17,6 +17,15 @@ public struct KernelKinds: OptionSet, Sendable, Hashable {
     public var names: [String] { Self.ordered.filter { contains($0.kind) }.map(\.name) }
 }
 
+/// How a whole symmetric kernel (X2 omitted, all rows) is left in the caller's storage.
+public enum SymmetricStorage: Sendable {
+    /// Every entry, the lower triangle mirrored from the upper one.
+    case full
+    /// The entries (i, j) with j ≥ i only (LAPACK's uplo = 'U'); those below the diagonal are
+    /// not written, so their memory is never touched. `Matrix.expandUpperTriangle` gives whole rows.
+    case upperTriangle
+}
+
 /// The NNGP/NTK recursion of theory.md §1 for one architecture (a convolutional architecture
 /// is dispatched to `ConvolutionalKernels`).
 ///
@@ -89,9 +98,11 @@ public struct KernelRecursion: Sendable {
 
     /// Computes rows `rows` of the kernels `kinds` at the sorted, distinct `depths` into storage
     /// the caller provides: `storage(depthIndex, kind)` is a row-major rows.count × (X2 rows)
-    /// buffer (uninitialized is fine: every entry is written). Throws before any work if the
-    /// inputs cannot be used, and after it if a kernel overflowed.
+    /// buffer (uninitialized is fine: every entry is written, except below the diagonal of a
+    /// whole symmetric kernel kept as `.upperTriangle`). Throws before any work if the inputs
+    /// cannot be used, and after it if a kernel overflowed.
     public func compute(_ x1: Matrix, _ x2: Matrix?, depths: [Int], kinds: KernelKinds, rows: Range<Int>,
+                        symmetricStorage: SymmetricStorage = .full,
                         storage: (Int, KernelKinds) throws -> UnsafeMutablePointer<Double>) throws {
         try validate(x1, x2, depths: depths, rows: rows)
         precondition(depths == Array(Set(depths)).sorted(), "depths must be sorted and distinct")
@@ -127,7 +138,7 @@ public struct KernelRecursion: Sendable {
             // All work on the workers: OpenBLAS single-threaded inside them, so that no BLAS
             // thread spins for work beside them.
             BLASBackend.withThreadCount(1) {
-                RowPlan(recursion: recursion, rows: rows).run(into: destination)
+                RowPlan(recursion: recursion, rows: rows).run(into: destination, fillLeftOfRows: symmetricStorage == .full)
             }
         }
         if let depth = overflowDepth.filter({ $0 > 0 }).min() {
@@ -136,12 +147,13 @@ public struct KernelRecursion: Sendable {
         }
     }
 
-    /// The whole symmetric kernels of `x` (as `compute(x, nil, …, rows: 0..<n)`, bit for bit) in
-    /// bands of `bandRows` rows from the top: each band's rows are computed from the diagonal on
-    /// (both cores), then filled left of the diagonal from the rows above, and handed to
-    /// `bandFinished` complete, so the caller can write a band while the next one is computed.
-    /// Only for fully connected architectures whose row blocks are bit-identical
-    /// (`supportsBands`). Throws after the last band if a kernel overflowed.
+    /// The whole symmetric kernels of `x` in upper-triangle storage (as `compute(x, nil, …,
+    /// rows: 0..<n, symmetricStorage: .upperTriangle)`, bit for bit) in bands of `bandRows` rows
+    /// from the top: each band's rows are computed from the diagonal on (both cores) and handed
+    /// to `bandFinished`, so the caller can expand and write a band (`Matrix.expandUpperTriangle`
+    /// reads only rows already handed over) while the next one is computed. Only for fully
+    /// connected architectures whose row blocks are bit-identical (`supportsBands`). Throws
+    /// after the last band if a kernel overflowed.
     public func computeInBands(_ x: Matrix, depths: [Int], kinds: KernelKinds, bandRows: Int,
                                storage: (Int, KernelKinds) throws -> UnsafeMutablePointer<Double>,
                                bandFinished: (Range<Int>) throws -> Void) throws {
@@ -158,7 +170,6 @@ public struct KernelRecursion: Sendable {
             bases.append(try KernelKinds.ordered.map { kinds.contains($0.kind) ? try storage(k, $0.kind) : nil })
         }
         let destination = KernelDestination(bases: bases, firstRow: 0, rowStride: n, firstColumn: 0, columnStride: 1)
-        let pointers = bases.joined().compactMap { $0 }.map { SharedPointer($0) }
         var overflowDepth = [Int](repeating: 0, count: n)
         try overflowDepth.withUnsafeMutableBufferPointer { overflow in
             let recursion = RowRecursion(geometry: geometry, layers: layers, dual: dual, diagonal1: diagonal, diagonal2: diagonal,
@@ -168,7 +179,6 @@ public struct KernelRecursion: Sendable {
                 BLASBackend.withThreadCount(1) {
                     RowPlan(recursion: recursion, rows: band).run(into: destination, fillLeftOfRows: false)
                 }
-                Matrix.mirrorUpperTriangle(pointers, size: n, rows: band)
                 try bandFinished(band)
             }
         }

@@ -1,4 +1,5 @@
 import LinearAlgebra
+import CNumerics
 
 /// Where the readouts go: per readout depth, one optional pointer per kernel kind (nngp, ntk,
 /// head, body; nil = not asked for). Entry (i, j) of a kernel is stored at
@@ -99,6 +100,13 @@ struct RowRecursion: Sendable {
         var readout = 0
         for l in 1...deepest {
             let carry = dual.carriesDeterminant && l < deepest
+            let readsOut = readout < readoutDepths.count && readoutDepths[readout] == l
+            if carry && !readsOut, layers.standardWidth == nil, case let .abReLU(a, b) = dual.form {
+                fusedHiddenLayer(l, a: a, b: b, row: i, start: start, count: count, diagonal: diagonal,
+                                 sigma: sigma, determinant: det, theta: theta, nextDeterminant: nextDet)
+                swap(&det, &nextDet)
+                continue
+            }
             dual.pairs(row: i, of: diagonal1.layers[l - 1], columns: start, count: count, of: diagonal2.layers[l - 1],
                        sigma: sigma, determinant: dual.carriesDeterminant ? det : nil, sigmaHat: hat, sigmaDot: dot,
                        nextDeterminant: carry ? nextDet : nil,
@@ -121,6 +129,26 @@ struct RowRecursion: Sendable {
                 hiddenStep(count: count, hat: hat, dot: dot, sigma: sigma, theta: theta)
                 if carry { swap(&det, &nextDet) }
             }
+        }
+    }
+
+    /// Layer l of an ABReLU network in NTK parameterization that reads nothing out: the dual map
+    /// and `hiddenStep` in one pass in the C target (the same bits), then the diagonal pair's
+    /// exact maps as in the unfused path.
+    private func fusedHiddenLayer(_ l: Int, a: Double, b: Double, row i: Int, start: Int, count: Int, diagonal: Int?,
+                                  sigma: UnsafeMutablePointer<Double>, determinant: UnsafeMutablePointer<Double>,
+                                  theta: UnsafeMutablePointer<Double>, nextDeterminant: UnsafeMutablePointer<Double>) {
+        let w = layers.weightVariance, v = layers.biasVariance
+        let thetaBefore = diagonal.map { theta[$0] }
+        diagonal2.layers[l - 1].root.withUnsafeBufferPointer { roots in
+            ntkb_abrelu_hidden_layer(count, a, b, w, v, diagonal1.layers[l - 1].root[i], roots.baseAddress! + start,
+                                     sigma, determinant, theta, nextDeterminant)
+        }
+        if let k = diagonal, let thetaBefore {
+            let next = w * diagonal1.layers[l - 1].hat[i] + v
+            theta[k] = next + w * diagonal1.layers[l - 1].dot[i] * thetaBefore
+            sigma[k] = next
+            nextDeterminant[k] = 0
         }
     }
 
@@ -186,15 +214,9 @@ struct RowRecursion: Sendable {
                                  theta + (columns.lowerBound - segmentStart))
         let rw = layers.readoutWeightVariance, rb = layers.readoutBiasVariance
         if stride == 1 && layers.standardWidth == nil && head == nil && body == nil, let nngp, let ntk {
-            // The common case (NTK parameterization, NNGP and NTK written in place): h = 𝒦, Θ = h + b.
-            var finite = true
-            for k in 0..<columns.count {
-                let n = rw * hat[k] + rb
-                let t = n + rw * dot[k] * theta[k]
-                nngp[k] = n
-                ntk[k] = t
-                finite = finite && t.isFinite && n.isFinite
-            }
+            // The common case (NTK parameterization, NNGP and NTK written in place): h = 𝒦, Θ = h + b,
+            // the arithmetic of the general loop below in the C target.
+            let finite = ntkb_ntk_readout(columns.count, rw, rb, hat, dot, theta, nngp, ntk) != 0
             if !finite && overflow.base[i] == 0 { overflow.base[i] = depth }
             return
         }

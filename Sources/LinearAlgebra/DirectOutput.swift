@@ -30,14 +30,15 @@ public enum DirectOutput {
 
 /// Storage for one block of an output matrix that is written at a known file offset: the
 /// block's first byte is placed at the file offset's position modulo 4096 within a 2 MiB-aligned
-/// allocation (huge pages advised), so `DirectOutput.write` can move its whole pages with
-/// O_DIRECT. Not zero-filled: the writer of the block first-touches it.
+/// allocation, so `DirectOutput.write` can move its whole pages with O_DIRECT. Not zero-filled:
+/// the writer of the block first-touches it. Huge pages are advised unless the caller touches
+/// only part of it (an upper triangle: then 4 KiB pages keep the untouched half unmapped).
 public final class OutputBlockBuffer: @unchecked Sendable {
     private let raw: UnsafeMutableRawPointer
     /// The largest block (bytes) it holds.
     public let capacity: Int
 
-    public init(capacity: Int) {
+    public init(capacity: Int, hugePages: Bool = true) {
         var memory: UnsafeMutableRawPointer?
         let alignment = 2 << 20
         guard posix_memalign(&memory, alignment, capacity + DirectOutput.pageBytes) == 0, let memory else {
@@ -45,7 +46,7 @@ public final class OutputBlockBuffer: @unchecked Sendable {
         }
         raw = memory
         self.capacity = capacity
-        AllocatorTuning.adviseHugePages(raw, bytes: capacity + DirectOutput.pageBytes)
+        if hugePages { AllocatorTuning.adviseHugePages(raw, bytes: capacity + DirectOutput.pageBytes) }
     }
 
     deinit { free(raw) }

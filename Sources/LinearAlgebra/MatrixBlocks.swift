@@ -1,3 +1,5 @@
+import CBLAS
+
 /// Extracting, stacking and transposing blocks of matrices.
 extension Matrix {
     /// The block with the given row and column ranges, copied.
@@ -110,21 +112,32 @@ extension Matrix {
         elements.withUnsafeMutableBufferPointer { Matrix.mirrorUpperTriangle($0.baseAddress!, size: n) }
     }
 
-    /// For rows `rows` of each row-major n × n matrix in `matrices`: copies (j, i) onto (i, j) for
-    /// every j < i, from the rows above (which must be complete), in 32×32 tiles, groups of 32
-    /// rows in parallel. Mirroring the bands of a matrix from the top is the whole mirror.
-    public static func mirrorUpperTriangle(_ matrices: [SharedPointer<Double>], size n: Int, rows: Range<Int>) {
+    /// Rows `rows` of the symmetric n × n matrix held in upper-triangle storage at `upper`
+    /// (row-major, entries (i, j) with j ≥ i; LAPACK's uplo = 'U'), written whole into the
+    /// rows.count × n row-major array `target`: (i, j) for j ≥ i from row i, for j < i from row j.
+    /// The rows above `rows` are read, never written, so the band can be expanded while later
+    /// rows are being computed. Left of the band the block is a transpose (OpenBLAS's
+    /// `domatcopy`); inside it, the small triangle goes in 32×32 tiles.
+    public static func expandUpperTriangle(_ upper: UnsafePointer<Double>, size n: Int, rows: Range<Int>,
+                                           into target: UnsafeMutablePointer<Double>) {
+        let first = rows.lowerBound
+        for i in rows {
+            (target + (i - first) * n + i).update(from: upper + i * n + i, count: n - i)
+        }
+        if first > 0 {
+            // target[r][j] = upper[j][first + r] for j < first: the transpose of a first × rows.count block.
+            cblas_domatcopy(CblasRowMajor, CblasTrans, Int32(first), Int32(rows.count), 1, upper + first, Int32(n),
+                            target, Int32(n))
+        }
         let tile = 32
-        let groups = (rows.count + tile - 1) / tile
-        ParallelLoop.forEachChunk(count: groups, cost: { Double(rows.lowerBound + $0 * tile) + 1 }) { chunk in
-            for a in matrices {
-                for group in chunk {
-                    let i0 = rows.lowerBound + group * tile, i1 = min(i0 + tile, rows.upperBound)
-                    for j0 in stride(from: 0, to: i1 - 1, by: tile) {
-                        for i in i0..<i1 {
-                            for j in j0..<min(j0 + tile, i) { a.base[i &* n &+ j] = a.base[j &* n &+ i] }
-                        }
-                    }
+        for i0 in stride(from: first, to: rows.upperBound, by: tile) {
+            let i1 = min(i0 + tile, rows.upperBound)
+            for j0 in stride(from: first, to: i1 - 1, by: tile) {
+                for i in i0..<i1 {
+                    let row = target + (i - first) * n
+                    let end = min(j0 + tile, i)
+                    guard j0 < end else { continue }
+                    for j in j0..<end { row[j] = upper[j &* n &+ i] }
                 }
             }
         }

@@ -230,11 +230,18 @@ struct KernelWriter {
                 }
             }
         }
+        // A whole symmetric kernel is computed in upper-triangle storage where nothing reads it
+        // whole in memory: without files (--timing alone), and in bands to .npy, each band
+        // expanded into a staging buffer as it is written. The untouched lower half is never mapped.
+        let whole = x2 == nil && plan.rows == 0..<x1.rows && blockRows == plan.rows.count
+        let bands = whole && plan.format == .npy && !files.isEmpty && recursion.supportsBands
+        let upperOnly = whole && (files.isEmpty || bands)
         // One buffer per computed matrix, each block placed at its file offset's page position
         // so that .npy output goes to the device with O_DIRECT, straight from where it was computed.
-        let buffers = (0..<(kinds.count * plan.depths.count)).map { _ in OutputBlockBuffer(capacity: blockRows * plan.columns * 8) }
-        if plan.format == .npy, !files.isEmpty, x2 == nil, plan.rows == 0..<x1.rows, blockRows == plan.rows.count,
-           recursion.supportsBands {
+        let buffers = (0..<(kinds.count * plan.depths.count)).map { _ in
+            OutputBlockBuffer(capacity: blockRows * plan.columns * 8, hugePages: !upperOnly)
+        }
+        if bands {
             return try writeInBands(recursion, x1, buffers: buffers, kinds: kinds.map(\.kind), sources: sources,
                                     files: files, directFiles: directFiles, dataOffset: dataOffset)
         }
@@ -244,7 +251,8 @@ struct KernelWriter {
             let size = rows.count * plan.columns
             let fileOffset = dataOffset + (start - plan.rows.lowerBound) * plan.columns * 8
             let begin = DispatchTime.now().uptimeNanoseconds
-            try recursion.compute(x1, x2, depths: plan.depths, kinds: plan.computedKinds, rows: rows) { depthIndex, kind in
+            try recursion.compute(x1, x2, depths: plan.depths, kinds: plan.computedKinds, rows: rows,
+                                  symmetricStorage: upperOnly ? .upperTriangle : .full) { depthIndex, kind in
                 buffers[depthIndex * kinds.count + kinds.firstIndex { $0.kind == kind }!].start(forFileOffset: fileOffset)
             }
             seconds += Double(DispatchTime.now().uptimeNanoseconds - begin) * 1e-9
@@ -259,31 +267,39 @@ struct KernelWriter {
         return seconds
     }
 
-    /// A whole symmetric kernel to .npy: computed in bands of rows from the top, each band written
-    /// (O_DIRECT, by a writer thread) while the next one is computed, so the device's time hides
-    /// behind the computation. Returns the compute seconds (the bands, not the waits for writes).
+    /// A whole symmetric kernel to .npy: computed in upper-triangle storage in bands of rows from
+    /// the top; a writer thread expands each band into whole rows (a staging buffer per matrix,
+    /// reused) and writes them (O_DIRECT) while the next band is computed, so the device's time
+    /// hides behind the computation. Returns the compute seconds (the bands, not the writes).
     private func writeInBands(_ recursion: KernelRecursion, _ x: Matrix, buffers: [OutputBlockBuffer], kinds: [KernelKinds],
                               sources: [(depth: Int, slot: Int)], files: [Int32], directFiles: [Int32],
                               dataOffset: Int) throws -> Double {
         let columns = plan.columns
         let writer = BandWriter()
         let starts = buffers.map { SharedPointer($0.start(forFileOffset: dataOffset)) }
+        let bandRows = 256
+        let staging = buffers.map { _ in OutputBlockBuffer(capacity: bandRows * columns * 8) }
         var seconds = 0.0
         var begin = DispatchTime.now().uptimeNanoseconds
         // The queued writes read the buffers: wait for them on every way out.
         defer { try? writer.finish() }
-        try recursion.computeInBands(x, depths: plan.depths, kinds: plan.computedKinds, bandRows: 256) { depthIndex, kind in
+        try recursion.computeInBands(x, depths: plan.depths, kinds: plan.computedKinds, bandRows: bandRows) { depthIndex, kind in
             starts[depthIndex * kinds.count + kinds.firstIndex(of: kind)!].base
         } bandFinished: { band in
             seconds += Double(DispatchTime.now().uptimeNanoseconds - begin) * 1e-9
+            let offset = dataOffset + band.lowerBound * columns * 8
             let jobs = zip(files, directFiles).enumerated().map { index, descriptors in
-                let source = sources[index]
-                return (descriptors.0, descriptors.1, starts[source.depth * kinds.count + source.slot])
+                let matrix = sources[index].depth * kinds.count + sources[index].slot
+                return (descriptors.0, descriptors.1, starts[matrix], staging[matrix])
             }
             writer.enqueue {
-                for (descriptor, direct, start) in jobs {
-                    try DirectOutput.write(descriptor, direct: direct, start.base + band.lowerBound * columns,
-                                           count: band.count * columns * 8, at: dataOffset + band.lowerBound * columns * 8)
+                var expanded: Set<ObjectIdentifier> = []   // head and nngp may share one matrix
+                for (descriptor, direct, upper, buffer) in jobs {
+                    let rows = buffer.start(forFileOffset: offset)
+                    if expanded.insert(ObjectIdentifier(buffer)).inserted {
+                        Matrix.expandUpperTriangle(upper.base, size: columns, rows: band, into: rows)
+                    }
+                    try DirectOutput.write(descriptor, direct: direct, rows, count: band.count * columns * 8, at: offset)
                 }
             }
             begin = DispatchTime.now().uptimeNanoseconds

@@ -203,6 +203,35 @@ final class KernelPropertyTests: XCTestCase {
         }
     }
 
+    /// The AVX-512 paths perform the AVX2 paths' operations lane for lane: the kernels are the
+    /// same bits (which keeps row blocks bit-identical whichever vector width computes a column),
+    /// fully connected and convolutional, for segment lengths that leave 8-, 4- and 1-wide tails.
+    func testWideVectorPathsGiveTheNarrowPathsBits() throws {
+        guard ntkb_uses_avx512() != 0 else { throw XCTSkip("this CPU has no AVX-512") }
+        defer { ntkb_limit_vector_width(0) }
+        let conv = try Convolution(filterHeight: 3, filterWidth: 3, imageHeight: 5, imageWidth: 4, channels: 2,
+                                   padding: .same, readout: .flatten)
+        let pooled = try Convolution(filterHeight: 5, filterWidth: 5, imageHeight: 6, imageWidth: 5, channels: 1,
+                                     padding: .circular, readout: .globalAveragePool)
+        let cases: [(Architecture, Matrix)] = [
+            (try Architecture(depth: 4, activation: .relu, biasStd: 0.3), randomInputs(29, 4, seed: 32)),
+            (try Architecture(depth: 3, activation: .abReLU(negativeSlope: -0.5, positiveSlope: 1.5), biasStd: 0.2),
+             randomInputs(23, 3, seed: 33)),
+            (try Architecture(depth: 2, activation: .relu, biasStd: 0.1, convolution: conv), randomInputs(13, 40, seed: 34)),
+            (try Architecture(depth: 2, activation: .leakyReLU(slope: 0.1), biasStd: 0.2, convolution: pooled),
+             randomInputs(11, 30, seed: 35)),
+        ]
+        for (architecture, x) in cases {
+            ntkb_limit_vector_width(0)
+            let wide = try KernelRecursion(architecture).kernels(x)
+            ntkb_limit_vector_width(1)
+            let narrow = try KernelRecursion(architecture).kernels(x)
+            for (a, b) in [(wide.nngp, narrow.nngp), (wide.ntk, narrow.ntk), (wide.body, narrow.body)] {
+                XCTAssertEqual(a.elements.map(\.bitPattern), b.elements.map(\.bitPattern), "\(architecture.activation)")
+            }
+        }
+    }
+
     /// Standard parameterization: the forward pass, hence 𝒦, is the NTK parameterization's; the
     /// tangent kernels count raw parameters: for one identity layer of width h,
     /// K = h·Σ¹ + 1, Θ_body = w_out·(x·x' + 1).

@@ -89,8 +89,9 @@ final class RowRangeTests: XCTestCase {
         }
     }
 
-    /// `computeInBands` (bands of 64 rows, the last one partial, mirrored band by band) gives the
-    /// whole call's matrices bit for bit, and hands over every band once, in order, complete.
+    /// `computeInBands` (bands of 64 rows, the last one partial) gives the whole call's upper
+    /// triangles bit for bit, never writes below the diagonal, and hands over every band once, in
+    /// order, complete; each band expanded as it is handed over is those rows of the whole matrix.
     func testBandsGiveTheWholeMatrixBits() throws {
         var g = SeededGenerator(seed: 10)
         let x = Matrix.randomNormal(rows: 150, columns: 3, using: &g)
@@ -99,6 +100,7 @@ final class RowRangeTests: XCTestCase {
         let whole = try recursion.kernels(x, depths: [2, 3])
         let kinds: KernelKinds = [.nngp, .ntk, .body]
         var storage = [[Double]](repeating: [Double](repeating: .nan, count: 150 * 150), count: 6)
+        var expanded = [Double](repeating: .nan, count: 150 * 150)
         var bands: [Range<Int>] = []
         try storage.withUnsafeMutableBufferPointer { all in
             let pointers = (0..<6).map { all[$0].withUnsafeMutableBufferPointer { $0.baseAddress! } }
@@ -106,15 +108,54 @@ final class RowRangeTests: XCTestCase {
                 pointers[3 * depthIndex + [KernelKinds.nngp, .ntk, .body].firstIndex(of: kind)!]
             } bandFinished: { band in
                 bands.append(band)
-                // Complete when handed over: no entry of the band's rows is still unwritten.
-                XCTAssertFalse(UnsafeBufferPointer(start: pointers[1] + band.lowerBound * 150, count: band.count * 150)
-                    .contains { $0.isNaN }, "band \(band)")
+                // Complete when handed over: every entry from the diagonal on is written.
+                for i in band {
+                    XCTAssertFalse(UnsafeBufferPointer(start: pointers[4] + i * 150 + i, count: 150 - i).contains { $0.isNaN },
+                                   "row \(i)")
+                }
+                expanded.withUnsafeMutableBufferPointer {
+                    Matrix.expandUpperTriangle(pointers[4], size: 150, rows: band, into: $0.baseAddress! + band.lowerBound * 150)
+                }
             }
         }
         XCTAssertEqual(bands, [0..<64, 64..<128, 128..<150])
+        XCTAssertEqual(expanded.map(\.bitPattern), whole[1].ntk.elements.map(\.bitPattern))
         for (k, kernels) in whole.enumerated() {
             for (slot, matrix) in [kernels.nngp, kernels.ntk, kernels.body].enumerated() {
-                XCTAssertEqual(storage[3 * k + slot].map(\.bitPattern), matrix.elements.map(\.bitPattern), "depth \(kernels.depth) slot \(slot)")
+                for i in 0..<150 {
+                    for j in 0..<150 {
+                        let value = storage[3 * k + slot][i * 150 + j]
+                        if j >= i {
+                            XCTAssertEqual(value.bitPattern, matrix[i, j].bitPattern, "depth \(kernels.depth) slot \(slot) (\(i), \(j))")
+                        } else {
+                            XCTAssertTrue(value.isNaN, "below the diagonal (\(i), \(j)) was written")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `.upperTriangle` storage: the whole call's entries from the diagonal on, bit for bit, and
+    /// nothing written below the diagonal.
+    func testUpperTriangleStorageLeavesTheLowerHalfUntouched() throws {
+        var g = SeededGenerator(seed: 11)
+        let x = Matrix.randomNormal(rows: 70, columns: 4, using: &g)
+        let recursion = KernelRecursion(try Architecture(depth: 2, activation: .relu, biasStd: 0.1))
+        let whole = try recursion.kernels(x)
+        var ntk = [Double](repeating: .nan, count: 70 * 70)
+        try ntk.withUnsafeMutableBufferPointer { buffer in
+            try recursion.compute(x, nil, depths: [2], kinds: .ntk, rows: 0..<70, symmetricStorage: .upperTriangle) { _, _ in
+                buffer.baseAddress!
+            }
+        }
+        for i in 0..<70 {
+            for j in 0..<70 {
+                if j >= i {
+                    XCTAssertEqual(ntk[i * 70 + j].bitPattern, whole.ntk[i, j].bitPattern, "(\(i), \(j))")
+                } else {
+                    XCTAssertTrue(ntk[i * 70 + j].isNaN, "(\(i), \(j)) below the diagonal was written")
+                }
             }
         }
     }

@@ -58,6 +58,26 @@ final class ProductTests: XCTestCase {
         for i in 0..<67 { for j in i..<67 { XCTAssertEqual(s[i, j], upper[i, j]) } }
     }
 
+    /// Expanding rows of upper-triangle storage gives the mirrored matrix's rows, whatever lies
+    /// below the diagonal (here NaN, which must never be read), for bands that cross tile edges.
+    func testExpandUpperTriangleGivesWholeRows() {
+        var g = SeededGenerator(seed: 5)
+        let n = 75
+        var upper = Matrix.randomNormal(rows: n, columns: n, using: &g)
+        var whole = upper
+        whole.mirrorUpperTriangle()
+        for i in 0..<n { for j in 0..<i { upper[i, j] = .nan } }
+        for band in [0..<1, 0..<33, 5..<37, 40..<75, 74..<75] {
+            var rows = [Double](repeating: -1, count: band.count * n)
+            upper.withUnsafeBufferPointer { source in
+                rows.withUnsafeMutableBufferPointer {
+                    Matrix.expandUpperTriangle(source.baseAddress!, size: n, rows: band, into: $0.baseAddress!)
+                }
+            }
+            XCTAssertEqual(rows, Array(whole.elements[(band.lowerBound * n)..<(band.upperBound * n)]), "rows \(band)")
+        }
+    }
+
     func testBlocksAndStacking() {
         let m = Matrix(rowArrays: [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
         XCTAssertEqual(m.block(rows: 1..<3, columns: 0..<2), Matrix(rowArrays: [[4, 5], [7, 8]]))

@@ -13,6 +13,12 @@ const char *ntkb_library_serving(const char *symbol);
 /// Nonzero when the AVX2+FMA paths are in use on this CPU.
 int ntkb_uses_avx2(void);
 
+/// Nonzero when the AVX-512 paths are in use on this CPU. They compute, lane for lane, the same
+/// operations as the AVX2 paths (eight lanes instead of four, mask registers instead of blend
+/// masks), so their results are bit-identical; on cores that split a 512-bit operation in two
+/// they still issue half the instructions, which is what bounds these loops.
+int ntkb_uses_avx512(void);
+
 /// glibc only: blocks up to `mmap_threshold` bytes come from the heap, and freed memory is
 /// returned to the system only beyond `trim_threshold` bytes (see AllocatorTuning.swift).
 void ntkb_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold);
@@ -37,6 +43,10 @@ int ntkb_write_range(int fd, int direct_fd, const void *bytes, size_t count, lon
 /// Forces the portable scalar paths (for tests that compare them with the vector paths).
 void ntkb_force_scalar(int force);
 
+/// Limits the vector paths (for tests and benchmarks): 0 the widest the CPU has, 1 at most AVX2,
+/// 2 scalar only (the same as ntkb_force_scalar(1)).
+void ntkb_limit_vector_width(int limit);
+
 // Dual-activation maps of one layer on a row segment of n pairs (x_i, x_j).
 //
 // Inputs per pair: sigma[j] = Σ(x_i, x_j); per point: qi = Σ(x_i, x_i), qj[j] = Σ(x_j, x_j), and
@@ -57,6 +67,21 @@ void ntkb_force_scalar(int force);
 void ntkb_abrelu_dual(size_t n, double a, double b, double weight_var, double bias_var,
                       double root_qi, const double *root_qj, const double *sigma, const double *det,
                       double *sigma_hat, double *sigma_dot, double *next_det);
+
+/// One hidden layer of the NTK-parameterized recursion for ABReLU, in place: the dual map above
+/// (next_det receives det'), then Σ ← σ_w²·Σ̂ + σ_b² and Θ ← (σ_w²·Σ̂ + σ_b²) + (σ_w²·Σ̇)·Θ, each
+/// product and sum rounded on its own (bit-identical to the map followed by that step), chunk
+/// by chunk while Σ̂ and Σ̇ are in cache.
+void ntkb_abrelu_hidden_layer(size_t n, double a, double b, double weight_var, double bias_var,
+                              double root_qi, const double *root_qj, double *sigma, const double *det,
+                              double *theta, double *next_det);
+
+/// The readout of a row segment in NTK parameterization, written in place: with rw = σ_w_out²,
+/// rb = σ_b_out², nngp[k] = rw·Σ̂[k] + rb and ntk[k] = nngp[k] + (rw·Σ̇[k])·Θ[k], each product and
+/// sum rounded on its own (the same bits on every path). Returns 1 if every value written is
+/// finite, else 0.
+int ntkb_ntk_readout(size_t n, double readout_weight_var, double readout_bias_var, const double *hat,
+                     const double *dot, const double *theta, double *nngp, double *ntk);
 
 /// erf:  Σ̂ = (2/π)·atan2(2Σ, √D),  Σ̇ = (4/π)/√D,  D = (1 + 2qi)(1 + 2qj) − 4Σ²
 /// (D evaluated as 1 + 2(qi + qj) + 4(r − Σ)(r + Σ), r = √(qi·qj)).
