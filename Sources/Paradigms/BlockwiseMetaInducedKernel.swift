@@ -108,10 +108,8 @@ struct BandPlan {
         guard band.upperBound < trainQuery.count else { return }
         let r = rows(band), width = width(band)
         let later = r.upperBound..<training
-        for c in 0..<r.count {
-            let row = theta + c * width + (later.lowerBound - r.lowerBound)
-            for k in 0..<later.count { transposed[k * r.count + c] = row[k] }
-        }
+        transpose(theta + (later.lowerBound - r.lowerBound), rows: r.count, columns: later.count, rowStride: width,
+                  into: transposed, targetStride: r.count)
         let laterRows = size - starts[band.upperBound]
         for j in band.upperBound..<trainQuery.count {
             adapt(query: trainQuery[j], support: trainSupport[j], of: transposed, firstRow: later.lowerBound, rowStride: r.count,
@@ -127,9 +125,19 @@ struct BandPlan {
     /// Θ(X̄_test, R): the band's test columns, transposed into rows of the test kernel.
     func copyTestRows(_ band: Range<Int>, theta: UnsafeMutablePointer<Double>, into test: UnsafeMutablePointer<Double>) {
         let r = rows(band), width = width(band)
-        for c in 0..<r.count {
-            let row = theta + c * width + (training - r.lowerBound)
-            for t in 0..<(pointCount - training) { test[t * training + r.lowerBound + c] = row[t] }
+        transpose(theta + (training - r.lowerBound), rows: r.count, columns: pointCount - training, rowStride: width,
+                  into: test + r.lowerBound, targetStride: training)
+    }
+
+    /// target[k·targetStride + c] = source[c·rowStride + k] for c < rows, k < columns, in column
+    /// strips of 64 so that the strided writes stay in cache.
+    private func transpose(_ source: UnsafeMutablePointer<Double>, rows: Int, columns: Int, rowStride: Int,
+                           into target: UnsafeMutablePointer<Double>, targetStride: Int) {
+        for k0 in stride(from: 0, to: columns, by: 64) {
+            for c in 0..<rows {
+                let row = source + c * rowStride
+                for k in k0..<min(k0 + 64, columns) { target[k * targetStride + c] = row[k] }
+            }
         }
     }
 
