@@ -1,7 +1,8 @@
 // Fused per-tile passes of the convolutional kernel engine (see CNumerics.h): the whole box
 // convolution of an offset class, and the ABReLU activation of every site of a tile, each in
 // one call, so that no per-site call crosses from Swift. Arithmetic is that of ntkb_sum_runs,
-// ntkb_pair_determinant, ntkb_abrelu_dual and ntkb_activation_update, in the same order.
+// ntkb_pair_determinant and ntkb_activation_update, in the same order; the angle of a pair comes
+// from its half angle (`ntkb_pair_angle_*`, fewer operations than atan2; the scalar tail uses atan2).
 #include <math.h>
 #include "CNumerics.h"
 #include "vector_math.h"
@@ -85,7 +86,7 @@ NTKB_AVX2 static size_t activate_avx2(size_t n, double m_s, double c_s, double r
         const __m256d r0 = _mm256_mul_pd(ri, _mm256_loadu_pd(root_qj + k)), r1 = _mm256_mul_pd(ri, _mm256_loadu_pd(root_qj + k + 4));
         const __m256d q0 = _mm256_sqrt_pd(_mm256_max_pd(_mm256_mul_pd(_mm256_sub_pd(r0, s0), _mm256_add_pd(r0, s0)), zero));
         const __m256d q1 = _mm256_sqrt_pd(_mm256_max_pd(_mm256_mul_pd(_mm256_sub_pd(r1, s1), _mm256_add_pd(r1, s1)), zero));
-        const __m256d a0 = ntkb_atan2_avx2(q0, s0), a1 = ntkb_atan2_avx2(q1, s1);
+        const __m256d a0 = ntkb_pair_angle_avx2(q0, s0, r0), a1 = ntkb_pair_angle_avx2(q1, s1, r1);
         const __m256d d0 = _mm256_fnmadd_pd(c, a0, m), d1 = _mm256_fnmadd_pd(c, a1, m);
         _mm256_storeu_pd(sigma + k, _mm256_fmadd_pd(c, q0, _mm256_mul_pd(s0, d0)));
         _mm256_storeu_pd(sigma + k + 4, _mm256_fmadd_pd(c, q1, _mm256_mul_pd(s1, d1)));
@@ -97,7 +98,7 @@ NTKB_AVX2 static size_t activate_avx2(size_t n, double m_s, double c_s, double r
         const __m256d r = _mm256_mul_pd(ri, _mm256_loadu_pd(root_qj + k));
         const __m256d det = _mm256_mul_pd(_mm256_sub_pd(r, s_ij), _mm256_add_pd(r, s_ij));
         const __m256d s = _mm256_sqrt_pd(_mm256_max_pd(det, zero));
-        const __m256d angle = ntkb_atan2_avx2(s, s_ij);
+        const __m256d angle = ntkb_pair_angle_avx2(s, s_ij, r);
         const __m256d dot = _mm256_fnmadd_pd(c, angle, m);
         _mm256_storeu_pd(sigma + k, _mm256_fmadd_pd(c, s, _mm256_mul_pd(s_ij, dot)));
         _mm256_storeu_pd(theta + k, _mm256_mul_pd(_mm256_loadu_pd(theta + k), dot));
@@ -115,7 +116,7 @@ NTKB_AVX512 static size_t activate_avx512(size_t n, double m_s, double c_s, doub
         const __m512d r = _mm512_mul_pd(ri, _mm512_loadu_pd(root_qj + k));
         const __m512d det = _mm512_mul_pd(_mm512_sub_pd(r, s_ij), _mm512_add_pd(r, s_ij));
         const __m512d s = _mm512_sqrt_pd(_mm512_max_pd(det, zero));
-        const __m512d angle = ntkb_atan2_avx512(s, s_ij);
+        const __m512d angle = ntkb_pair_angle_avx512(s, s_ij, r);
         const __m512d dot = _mm512_fnmadd_pd(c, angle, m);
         _mm512_storeu_pd(sigma + k, _mm512_fmadd_pd(c, s, _mm512_mul_pd(s_ij, dot)));
         _mm512_storeu_pd(theta + k, _mm512_mul_pd(_mm512_loadu_pd(theta + k), dot));

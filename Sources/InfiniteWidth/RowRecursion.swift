@@ -178,6 +178,32 @@ struct RowRecursion: Sendable {
                                 sigma: UnsafeMutablePointer<Double>, theta: UnsafeMutablePointer<Double>,
                                 determinant: UnsafeMutablePointer<Double>?) {
         let q1 = diagonal1.layers[0].variance[i]
+        if layers.standardWidth == nil {
+            // NTK parameterization: Σ¹, Θ¹ = Σ¹ and the naive det¹ in one pass in the C target, the
+            // same arithmetic as the loops below; det¹ is recomputed where it cancelled.
+            let recompute = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
+            defer { recompute.deallocate() }
+            let found = diagonal2.layers[0].variance.withUnsafeBufferPointer { q2 in
+                ntkb_first_layer(count, layers.firstScale, layers.firstShift, q1, q2.baseAddress! + start, g,
+                                 InputGeometry.recomputeBelow, sigma, theta, determinant, recompute)
+            }
+            if determinant != nil {
+                for k in UnsafeBufferPointer(start: recompute, count: found) {
+                    determinant![k] = geometry.accurateDeterminant(i, start + k, a: layers.firstScale, b: layers.firstShift)
+                }
+            }
+            if let k = diagonal {
+                sigma[k] = q1
+                theta[k] = layers.firstTangent(innerProduct: geometry.squaredNorms1[i], covariance: q1)
+                if let determinant {
+                    let product = q1 * diagonal2.layers[0].variance[start + k]
+                    let naive = product - q1 * q1
+                    determinant[k] = naive >= InputGeometry.recomputeBelow * product ? naive
+                        : geometry.accurateDeterminant(i, start + k, a: layers.firstScale, b: layers.firstShift)
+                }
+            }
+            return
+        }
         for k in 0..<count {
             sigma[k] = layers.firstCovariance(innerProduct: g[k])
             theta[k] = layers.firstTangent(innerProduct: g[k], covariance: sigma[k])

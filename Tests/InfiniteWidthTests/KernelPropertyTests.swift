@@ -201,6 +201,17 @@ final class KernelPropertyTests: XCTestCase {
             XCTAssertLessThan(vector.ntk.maxRelativeDifference(to: scalar.ntk), 1e-14, "\(activation)")
             XCTAssertLessThan(vector.nngp.maxRelativeDifference(to: scalar.nngp), 1e-14, "\(activation)")
         }
+        // The convolutional ReLU map: the vector paths take the angle from the half angle, the
+        // scalar path from atan2.
+        let conv = try Convolution(filterHeight: 3, filterWidth: 3, imageHeight: 4, imageWidth: 5, channels: 1)
+        let cnn = try Architecture(depth: 3, activation: .relu, biasStd: 0.2, convolution: conv)
+        let images = randomInputs(17, 20, seed: 36)
+        ntkb_force_scalar(0)
+        let vector = try KernelRecursion(cnn).kernels(images)
+        ntkb_force_scalar(1)
+        let scalar = try KernelRecursion(cnn).kernels(images)
+        XCTAssertLessThan(vector.ntk.maxRelativeDifference(to: scalar.ntk), 1e-14, "conv ReLU")
+        XCTAssertLessThan(vector.nngp.maxRelativeDifference(to: scalar.nngp), 1e-14, "conv ReLU")
     }
 
     /// The AVX-512 paths perform the AVX2 paths' operations lane for lane: the kernels are the
