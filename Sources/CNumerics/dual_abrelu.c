@@ -163,6 +163,40 @@ void ntkb_abrelu_dual(size_t n, double a, double b, double weight_var, double bi
 /// between the dual map and the hidden step (a multiple of 8, so chunks keep the vector lanes).
 enum { hidden_chunk = 256 };
 
+/// The hidden step of `ntkb_abrelu_hidden_layer` from k = start on (products and sums rounded
+/// one by one, as in the vector paths).
+static void hidden_step_scalar(size_t start, size_t count, double w, double v, const double *hat, const double *dot,
+                               double *s, double *t) {
+    for (size_t k = start; k < count; k++) {
+        // Each product and sum rounded on its own, as the Swift step: no fused multiply-adds.
+#pragma STDC FP_CONTRACT OFF
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+        const double scaled = w * hat[k];
+        const double next = scaled + v;
+        const double gain = w * dot[k];
+        const double carried = gain * t[k];
+        t[k] = next + carried;
+        s[k] = next;
+    }
+}
+
+#if NTKB_HAVE_AVX2_PATH
+NTKB_AVX512 static size_t hidden_step_avx512(size_t count, double w_s, double v_s, const double *hat, const double *dot,
+                                             double *s, double *t) {
+    const __m512d w = _mm512_set1_pd(w_s), v = _mm512_set1_pd(v_s);
+    size_t k = 0;
+    for (; k + 8 <= count; k += 8) {
+        const __m512d next = _mm512_add_pd(_mm512_mul_pd(w, _mm512_loadu_pd(hat + k)), v);
+        const __m512d carried = _mm512_mul_pd(_mm512_mul_pd(w, _mm512_loadu_pd(dot + k)), _mm512_loadu_pd(t + k));
+        _mm512_storeu_pd(t + k, _mm512_add_pd(next, carried));
+        _mm512_storeu_pd(s + k, next);
+    }
+    return k;
+}
+#endif
+
 void ntkb_abrelu_hidden_layer(size_t n, double a, double b, double weight_var, double bias_var,
                               double root_qi, const double *root_qj, double *sigma, const double *det,
                               double *theta, double *next_det) {
@@ -173,18 +207,10 @@ void ntkb_abrelu_hidden_layer(size_t n, double a, double b, double weight_var, d
         ntkb_abrelu_dual(count, a, b, w, v, root_qi, root_qj + start, sigma + start, det + start, hat, dot,
                          next_det + start);
         double *s = sigma + start, *t = theta + start;
-        for (size_t k = 0; k < count; k++) {
-            // Each product and sum rounded on its own, as the Swift step: no fused multiply-adds.
-#pragma STDC FP_CONTRACT OFF
-#if defined(__clang__)
-#pragma clang fp contract(off)
+        size_t done = 0;
+#if NTKB_HAVE_AVX2_PATH
+        if (ntkb_uses_avx512()) done = hidden_step_avx512(count, w, v, hat, dot, s, t);
 #endif
-            const double scaled = w * hat[k];
-            const double next = scaled + v;
-            const double gain = w * dot[k];
-            const double carried = gain * t[k];
-            t[k] = next + carried;
-            s[k] = next;
-        }
+        hidden_step_scalar(done, count, w, v, hat, dot, s, t);
     }
 }

@@ -77,3 +77,32 @@ void ntkb_advise_huge_pages(void *p, size_t bytes) {
     (void)bytes;
 #endif
 }
+
+#if defined(__linux__) && !defined(MADV_POPULATE_WRITE)
+#define MADV_POPULATE_WRITE 23   /* Linux 5.14 */
+#endif
+
+int ntkb_populate_upper_triangle(double *base, size_t n, size_t first_row, size_t end_row) {
+#if defined(__linux__)
+    const uintptr_t page = 4096;
+    uintptr_t run_start = 0, run_end = 0;
+    for (size_t i = first_row; i < end_row; i++) {
+        const uintptr_t start = (uintptr_t)(base + i * n + i) & ~(page - 1);
+        const uintptr_t end = ((uintptr_t)(base + (i + 1) * n) + page - 1) & ~(page - 1);
+        if (run_end > run_start && start <= run_end) {
+            run_end = end;
+            continue;
+        }
+        if (run_end > run_start && madvise((void *)run_start, (size_t)(run_end - run_start), MADV_POPULATE_WRITE) != 0)
+            return 0;
+        run_start = start;
+        run_end = end;
+    }
+    if (run_end > run_start && madvise((void *)run_start, (size_t)(run_end - run_start), MADV_POPULATE_WRITE) != 0)
+        return 0;
+    return 1;
+#else
+    (void)base; (void)n; (void)first_row; (void)end_row;
+    return 0;
+#endif
+}

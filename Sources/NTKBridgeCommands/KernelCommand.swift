@@ -251,6 +251,9 @@ struct KernelWriter {
             let size = rows.count * plan.columns
             let fileOffset = dataOffset + (start - plan.rows.lowerBound) * plan.columns * 8
             let begin = DispatchTime.now().uptimeNanoseconds
+            if upperOnly {
+                for buffer in buffers { AllocatorTuning.populateUpperTriangle(buffer.start(forFileOffset: fileOffset), size: plan.columns) }
+            }
             try recursion.compute(x1, x2, depths: plan.depths, kinds: plan.computedKinds, rows: rows,
                                   symmetricStorage: upperOnly ? .upperTriangle : .full) { depthIndex, kind in
                 buffers[depthIndex * kinds.count + kinds.firstIndex { $0.kind == kind }!].start(forFileOffset: fileOffset)
@@ -281,6 +284,7 @@ struct KernelWriter {
         let staging = buffers.map { _ in OutputBlockBuffer(capacity: bandRows * columns * 8) }
         var seconds = 0.0
         var begin = DispatchTime.now().uptimeNanoseconds
+        for start in starts { AllocatorTuning.populateUpperTriangle(start.base, size: columns) }
         // The queued writes read the buffers: wait for them on every way out.
         defer { try? writer.finish() }
         try recursion.computeInBands(x, depths: plan.depths, kinds: plan.computedKinds, bandRows: bandRows) { depthIndex, kind in

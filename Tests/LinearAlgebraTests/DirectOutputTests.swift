@@ -31,4 +31,19 @@ final class DirectOutputTests: XCTestCase {
         for block in contents { block.withUnsafeBytes { expected.append(contentsOf: $0) } }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), expected)
     }
+
+    /// Populating the upper triangle of an untouched 4 KiB-page buffer (rows long enough that
+    /// whole lower pages stay out) leaves zeros there and the buffer fully usable.
+    func testPopulatedUpperTriangleIsZeroAndWritable() {
+        let n = 700
+        let buffer = OutputBlockBuffer(capacity: n * n * 8, hugePages: false)
+        let base = buffer.start(forFileOffset: 128)
+        AllocatorTuning.populateUpperTriangle(base, size: n)
+        for i in stride(from: 0, to: n, by: 37) {
+            for j in i..<n { XCTAssertEqual(base[i * n + j].bitPattern, 0, "(\(i), \(j))") }
+        }
+        for k in 0..<(n * n) { base[k] = Double(k) }
+        XCTAssertEqual(base[n * n - 1], Double(n * n - 1))
+        XCTAssertEqual(base[(n - 1) * n], Double((n - 1) * n))
+    }
 }

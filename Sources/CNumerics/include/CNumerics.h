@@ -29,6 +29,12 @@ void ntkb_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold);
 /// project's virtual machines makes first touch of a large output several times cheaper.
 void ntkb_advise_huge_pages(void *p, size_t bytes);
 
+/// Maps (and zeroes) in one call per run of pages, instead of one page fault per 4 KiB page, the
+/// pages of the row-major n × n array at `base` that hold entries (i, j), j ≥ i, of rows
+/// first_row ≤ i < end_row (madvise MADV_POPULATE_WRITE, Linux 5.14). Returns 1 if done, 0 where
+/// the system does not offer it (the pages are then mapped on first touch, as usual).
+int ntkb_populate_upper_triangle(double *base, size_t n, size_t first_row, size_t end_row);
+
 /// A second, write-only descriptor of the existing file `path` opened with O_DIRECT, or −1
 /// (with errno) where the file system or platform does not offer it.
 int ntkb_open_direct(const char *path);
