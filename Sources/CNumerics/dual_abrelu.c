@@ -61,7 +61,7 @@ NTKB_AVX2 static size_t abrelu_avx2(size_t n, double a, double b, double w, doub
         const __m256d root_q = _mm256_loadu_pd(root_qj + j);
         const __m256d r = _mm256_mul_pd(vroot_qi, root_q);
         const __m256d s = _mm256_sqrt_pd(d);
-        const __m256d theta = ntkb_atan2_avx2(s, s_ij);
+        const __m256d theta = ntkb_pair_angle_avx2(s, s_ij, r);
         const __m256d dot = _mm256_fnmadd_pd(c, theta, m);
         const __m256d hat = _mm256_fmadd_pd(c, s, _mm256_mul_pd(s_ij, dot));
         _mm256_storeu_pd(sigma_hat + j, hat);
@@ -110,7 +110,7 @@ NTKB_AVX512 static size_t abrelu_avx512(size_t n, double a, double b, double w, 
         const __m512d root_q = _mm512_loadu_pd(root_qj + j);
         const __m512d r = _mm512_mul_pd(vroot_qi, root_q);
         const __m512d s = _mm512_sqrt_pd(d);
-        const __m512d theta = ntkb_atan2_avx512(s, s_ij);
+        const __m512d theta = ntkb_pair_angle_avx512(s, s_ij, r);
         const __m512d dot = _mm512_fnmadd_pd(c, theta, m);
         const __m512d hat = _mm512_fmadd_pd(c, s, _mm512_mul_pd(s_ij, dot));
         _mm512_storeu_pd(sigma_hat + j, hat);

@@ -63,7 +63,8 @@ void ntkb_limit_vector_width(int limit);
 /// ABReLU(a, b) = a·min(x, 0) + b·max(x, 0) (ReLU: a = 0, b = 1).
 ///
 /// The pair's geometry is carried as det[j] = qi·qj − Σ² ≥ 0, computed without cancellation,
-/// so that θ = atan2(√det, Σ) is accurate to round-off even for (nearly) parallel or antipodal
+/// so that θ = atan2(√det, Σ) (vector paths: from the half angle, `ntkb_pair_angle_*` in
+/// vector_math.h) is accurate to round-off even for (nearly) parallel or antipodal
 /// pairs. With m = (a² + b²)/2 and c = (a − b)²/(2π):
 ///     Σ̇ = m − c·θ,    Σ̂ = c·√det + Σ·Σ̇.
 /// If next_det is not NULL it receives the next layer's det for the hidden step
