@@ -34,4 +34,41 @@ enum PredictorBenchmark {
                   + "\(milliseconds(time))   ratio to the kernel \(String(format: "%.2f", time / kernelTime))")
         }
     }
+
+    /// The issue's `predict` case in process (N = 200, n = n' = 10, 20 test tasks, d = 16, ReLU
+    /// depth 5: 4 400 points), kernels included: the predictors from kernel blocks
+    /// (`TaskKernelBlocks`, what `predict` runs) beside the previous implementation in the same
+    /// run (whole kernels of the kinds the method reads, then the whole-matrix predictors). Best
+    /// wall and CPU time of 3 runs; the new column is the steadier figure on a shared machine.
+    static func predictFromBlocks() throws {
+        let taskSet = try TaskFamily.teacher(dimension: 16, outputs: 1, features: 32)
+            .tasks(trainTasks: 200, testTasks: 20, support: 10, query: 10, seed: 1)
+        let architecture = try Architecture(depth: 5, activation: .relu)
+        let recursion = KernelRecursion(architecture)
+        let solver = InnerSolver.gradientFlow(rate: 1, time: 0.1)
+        print("predictors from kernel blocks vs whole kernels (previous), kernels included: 4 400 points, ReLU depth 5, "
+              + "\(loadAverage())")
+        for method in [GBMLMethod?.none, .anil, .maml] {
+            let name = method?.rawValue ?? "mtl"
+            let previous = try Timing.bestWallAndCPU {
+                let kernels = try TaskKernels(tasks: taskSet, architecture: architecture, kinds: TaskKernels.kinds(for: method))
+                if let method {
+                    _ = try MetaTrainedGBML(tasks: taskSet, kernels: kernels, settings: GBMLSettings(method: method, innerSolver: solver))
+                        .predictions()
+                } else {
+                    _ = try TrainedMTL(tasks: taskSet, kernels: kernels, settings: MTLSettings(testSolver: solver)).predictions()
+                }
+            }
+            let blocks = try Timing.bestWallAndCPU {
+                let blocks = try TaskKernelBlocks(tasks: taskSet, recursion: recursion)
+                if let method {
+                    _ = try MetaTrainedGBML.predictions(tasks: taskSet, blocks: blocks, settings: GBMLSettings(method: method, innerSolver: solver))
+                } else {
+                    _ = try TrainedMTL.predictions(tasks: taskSet, blocks: blocks, settings: MTLSettings(testSolver: solver))
+                }
+            }
+            print("  \(name): from blocks wall \(milliseconds(blocks.wall)) CPU \(milliseconds(blocks.cpu))   "
+                  + "previous wall \(milliseconds(previous.wall)) CPU \(milliseconds(previous.cpu))")
+        }
+    }
 }

@@ -10,6 +10,7 @@ AllocatorTuning.keepFreedMemoryForReuse()
 // part); `Benchmarks activations` only the activation benchmarks (tanh against ReLU, the
 // per-activation table); `Benchmarks io` only the readers and writers; `Benchmarks steps` only the
 // per-method outer-step comparison; `Benchmarks conv-steps` only the conv-against-dense outer steps;
+// `Benchmarks predict` only `predict` end to end and the predictors from kernel blocks;
 // `Benchmarks scale` the kernel, end-to-end, out-of-core and predictor figures of the scale issue;
 // `Benchmarks vector-width` the AVX-512 dual maps against the AVX2 ones;
 // `Benchmarks blas-workers` OpenBLAS's idle-worker spin window against ntkbridge's.
@@ -36,6 +37,12 @@ if let section = CommandLine.arguments.dropFirst().first {
         try BLASWorkerBenchmark.run(folder: scratch)
     } else if section == "steps" {
         try MethodStepBenchmark.run()
+    } else if section == "predict" {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ntkbridge-bench-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try CommandBenchmark.predict(folder: scratch)
+        try PredictorBenchmark.predictFromBlocks()
     } else if section == "scale" {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ntkbridge-bench-\(getpid())").path
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
@@ -44,6 +51,7 @@ if let section = CommandLine.arguments.dropFirst().first {
         try CommandBenchmark.runAll(folder: scratch)
         try CommandBenchmark.predict(folder: scratch)
         try PredictorBenchmark.run()
+        try PredictorBenchmark.predictFromBlocks()
     }
     exit(0)
 }
@@ -65,6 +73,7 @@ print()
 try ActivationBenchmark.run()
 print()
 try PredictorBenchmark.run()
+try PredictorBenchmark.predictFromBlocks()
 print()
 try TrainingBenchmark.run()
 print()

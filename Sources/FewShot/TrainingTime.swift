@@ -25,9 +25,14 @@ public enum TrainingTime: Sendable, Equatable, CustomStringConvertible {
     /// `SingularOuterSystemError` (naming the matrix, and the diagonal regularization and the
     /// training time as remedies); finite times use the eigendecomposition, so a singular M is
     /// fine. A gradient-descent rate that diverges (η·φ_max > 2) is refused with the bound.
-    public func apply(to m: Matrix, _ b: Matrix, matrixName: String, diagonalRegularization r: Double = 0) throws -> Matrix {
+    ///
+    /// A matrix passed with `consume` (no other reference to its storage) is factored in place:
+    /// no copy of M is made at r = 0.
+    public func apply(to m: consuming Matrix, _ b: Matrix, matrixName: String, diagonalRegularization r: Double = 0) throws -> Matrix {
         do {
-            return try solve(m.addingRelativeDiagonal(r), b, matrixName: matrixName)
+            var regularized = consume m
+            regularized = regularized.addingRelativeDiagonal(r)
+            return try solve(consume regularized, b, matrixName: matrixName)
         } catch let error as LinearAlgebraError {
             switch error {
             case let .notPositiveDefinite(matrix, size, pivot, _):
@@ -41,28 +46,29 @@ public enum TrainingTime: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    private func solve(_ regularized: Matrix, _ b: Matrix, matrixName: String) throws -> Matrix {
+    private func solve(_ regularized: consuming Matrix, _ b: Matrix, matrixName: String) throws -> Matrix {
         if let distributed = OuterSystem.solver {
             return try distributed.apply(self, to: regularized, b, matrixName: matrixName, remedy: "")
         }
         switch self {
         case .converged:
-            let cholesky = try CholeskyFactorization(regularized, name: matrixName)
-            let reciprocalCondition = cholesky.reciprocalConditionEstimate(of: regularized)
-            guard reciprocalCondition > Double(regularized.rows) * Double.ulpOfOne else {
-                throw LinearAlgebraError.numericallySingular(matrix: matrixName, size: regularized.rows,
+            let size = regularized.rows
+            let cholesky = try CholeskyFactorization(consume regularized, name: matrixName)
+            let reciprocalCondition = cholesky.reciprocalConditionEstimate
+            guard reciprocalCondition > Double(size) * Double.ulpOfOne else {
+                throw LinearAlgebraError.numericallySingular(matrix: matrixName, size: size,
                                                              reciprocalCondition: reciprocalCondition, remedy: nil)
             }
             return cholesky.solve(b)
         case let .gradientDescent(rate, _):
-            let eigen = try SymmetricEigendecomposition(regularized, name: matrixName)
+            let eigen = try SymmetricEigendecomposition(consume regularized, name: matrixName)
             if rate * eigen.largestEigenvalue > 2 {
                 throw AdaptationError.divergentRate(parameter: .outerRate, rate: rate, matrix: matrixName,
                                                     largestEigenvalue: eigen.largestEigenvalue)
             }
             return eigen.applySpectralFunction(trainingFunction, to: b)
         case .gradientFlow:
-            let eigen = try SymmetricEigendecomposition(regularized, name: matrixName)
+            let eigen = try SymmetricEigendecomposition(consume regularized, name: matrixName)
             return eigen.applySpectralFunction(trainingFunction, to: b)
         }
     }

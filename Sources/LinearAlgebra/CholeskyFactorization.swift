@@ -11,13 +11,18 @@ public struct CholeskyFactorization: Sendable {
     /// The factor in LAPACK's column-major storage (lower triangle significant).
     private let factor: Matrix
     public let size: Int
+    /// ‖A‖₁, the largest column sum of |a_ij| of the matrix factored (for the condition estimate).
+    private let oneNorm: Double
 
     /// Factors `matrix`. `name` says what the matrix is ("Φ, the meta-induced kernel") and
     /// `remedy` what the user can do if it is not positive definite; both appear in the error.
-    public init(_ matrix: Matrix, name: String, remedy: String? = nil) throws {
+    /// A matrix passed with `consume` (no other reference to its storage) is factored in place,
+    /// without a copy.
+    public init(_ matrix: consuming Matrix, name: String, remedy: String? = nil) throws {
         try matrix.checkFactorizable(name: name)
-        var a = matrix
         let n = matrix.rows
+        oneNorm = CholeskyFactorization.oneNorm(matrix)
+        var a = consume matrix
         // The _work variant skips LAPACKE's NaN scan: finiteness was checked above.
         let info = a.elements.withUnsafeMutableBufferPointer { p in
             LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), p.baseAddress, Int32(max(n, 1)))
@@ -46,21 +51,33 @@ public struct CholeskyFactorization: Sendable {
         return x.transposed()
     }
 
-    /// LAPACK's estimate of 1/cond₁(A) for the matrix `original` that was factored.
-    public func reciprocalConditionEstimate(of original: Matrix) -> Double {
+    /// LAPACK's estimate of 1/cond₁(A) for the matrix that was factored.
+    public var reciprocalConditionEstimate: Double {
         guard size > 0 else { return 1 }
-        // ‖A‖₁, the largest column sum of |a_ij|.
-        var columnSums = [Double](repeating: 0, count: size)
-        original.withUnsafeBufferPointer { a in
-            for i in 0..<size { for j in 0..<size { columnSums[j] += abs(a[i &* size &+ j]) } }
-        }
-        let norm = columnSums.max()!
         var rcond = 0.0
         let info = factor.elements.withUnsafeBufferPointer { p in
-            LAPACKE_dpocon(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(size), p.baseAddress, Int32(size), norm, &rcond)
+            LAPACKE_dpocon(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(size), p.baseAddress, Int32(size), oneNorm, &rcond)
         }
         precondition(info == 0, "dpocon rejected its arguments (info \(info))")
         return rcond
+    }
+
+    /// The same estimate; `original` must be the matrix that was factored (kept for callers that
+    /// hold it: the norm was taken at factoring).
+    public func reciprocalConditionEstimate(of original: Matrix) -> Double {
+        precondition(original.rows == size, "the original of a \(size)×\(size) factorization has \(original.rows) rows")
+        return reciprocalConditionEstimate
+    }
+
+    /// ‖A‖₁ = max_j Σ_i |a_ij| of a square matrix.
+    private static func oneNorm(_ a: borrowing Matrix) -> Double {
+        let n = a.rows
+        guard n > 0 else { return 0 }
+        var columnSums = [Double](repeating: 0, count: n)
+        a.withUnsafeBufferPointer { a in
+            for i in 0..<n { for j in 0..<n { columnSums[j] += abs(a[i &* n &+ j]) } }
+        }
+        return columnSums.max()!
     }
 
     /// log det A = 2 Σ log L_ii.

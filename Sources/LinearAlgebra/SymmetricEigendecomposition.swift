@@ -13,10 +13,10 @@ public struct SymmetricEigendecomposition: Sendable {
 
     /// Decomposes the symmetric `matrix` with LAPACK's divide-and-conquer `dsyevd`. Only the
     /// upper triangle (row-major) is read. `name` appears in errors.
-    public init(_ matrix: Matrix, name: String) throws {
+    public init(_ matrix: consuming Matrix, name: String) throws {
         try matrix.checkFactorizable(name: name)
         let n = matrix.rows
-        var a = matrix
+        var a = consume matrix
         var values = [Double](repeating: 0, count: n)
         guard n > 0 else {
             eigenvalues = []

@@ -39,18 +39,60 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         let request = try PredictRequest(self)
         let taskSet = request.tasks
-        try RunGuards.refuseOversize(RunGuards.predictorEstimate(taskSet, depths: 1, deepest: max(options.depth, 1)),
-                                     outputFolder: RunGuards.folder(of: out), flags: RunGuards.taskFileFlags)
-        let kernels = try taskKernels(taskSet)
-        let predictions: [Matrix]
-        switch request.predictor {
-        case let .gbml(settings):
-            predictions = try MetaTrainedGBML(tasks: taskSet, kernels: kernels, settings: settings).predictions()
-        case let .mtl(settings):
-            predictions = try TrainedMTL(tasks: taskSet, kernels: kernels, settings: settings).predictions()
-        }
+        try RunGuards.refuseOversize(try estimate(request.predictor, taskSet), outputFolder: RunGuards.folder(of: out),
+                                     flags: RunGuards.taskFileFlags)
+        let predictions = try predictions(request.predictor, taskSet)
         try PredictionFile.write(predictions, to: out)
         if let error = QueryLabelMSE(predictions, tasks: taskSet.test) { print(error.line) }
+    }
+
+    /// The memory and disk `predictions` needs: that of the predictors from kernel blocks (the
+    /// outer system and the test rows), or of the whole kernels where those are used.
+    private func estimate(_ predictor: PredictRequest.Predictor, _ taskSet: TaskSet) throws -> ResourceEstimate {
+        let whole = RunGuards.predictorEstimate(taskSet, depths: 1, deepest: max(options.depth, 1))
+        guard try blocksApply() else { return whole }
+        let outerSize: Int, testCopies: Double
+        switch predictor {
+        case .gbml: (outerSize, testCopies) = (taskSet.trainingQueryCount, 1)
+        case let .mtl(settings):
+            outerSize = settings.data == .query ? taskSet.trainingQueryCount : taskSet.train.reduce(0) { $0 + $1.queryCount + $1.supportCount }
+            testCopies = settings.newHead == .mean ? 2 : 1
+        }
+        let training = Double(taskSet.train.reduce(0) { $0 + $1.queryCount + $1.supportCount })
+        let bandRows = Double(taskSet.train.map { $0.queryCount + $0.supportCount }.max() ?? 0) * 4
+        let blocks = ResourceEstimate.blockwisePredictors(points: RunGuards.stackedPoints(taskSet), trainingPoints: training,
+                                                          outerSize: Double(outerSize), testCopies: testCopies, bandRows: bandRows,
+                                                          workers: Double(ParallelLoop.workerCount), deepest: Double(max(options.depth, 1)))
+        return ResourceEstimate(memoryBytes: blocks.memoryBytes, diskBytes: whole.diskBytes, drivenBy: blocks.drivenBy)
+    }
+
+    /// Whether the predictors run from kernel blocks: kernels computed here (no --kernel-dir) by
+    /// an engine that computes blocks pair by pair.
+    private func blocksApply() throws -> Bool {
+        guard kernelDirectory == nil else { return false }
+        return TaskKernelBlocks.applies(to: KernelRecursion(try options.architecture(), quadrature: options.integration.rule))
+    }
+
+    /// The predictions on the test tasks: from kernel blocks computed on demand where the kernel
+    /// engine computes blocks pair by pair (the predictors read only some blocks: no n × n kernel
+    /// is held), else from the whole kernels (imported, or of an engine that computes whole
+    /// matrices). Both give the same numbers.
+    private func predictions(_ predictor: PredictRequest.Predictor, _ taskSet: TaskSet) throws -> [Matrix] {
+        if try blocksApply() {
+            let recursion = KernelRecursion(try options.architecture(), quadrature: options.integration.rule)
+            let blocks = try TaskKernelBlocks(tasks: taskSet, recursion: recursion)
+            switch predictor {
+            case let .gbml(settings): return try MetaTrainedGBML.predictions(tasks: taskSet, blocks: blocks, settings: settings)
+            case let .mtl(settings): return try TrainedMTL.predictions(tasks: taskSet, blocks: blocks, settings: settings)
+            }
+        }
+        let kernels = try taskKernels(taskSet)
+        switch predictor {
+        case let .gbml(settings):
+            return try MetaTrainedGBML(tasks: taskSet, kernels: kernels, settings: settings).predictions()
+        case let .mtl(settings):
+            return try TrainedMTL(tasks: taskSet, kernels: kernels, settings: settings).predictions()
+        }
     }
 
     /// The kernels on every point of the task set: computed for the architecture, or imported

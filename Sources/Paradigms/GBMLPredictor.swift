@@ -72,7 +72,7 @@ public struct MetaTrainedGBML: Sendable {
     }
 
     /// β̄ = 𝒜ᵀα: α_j on X_j's rows, −B_jᵀα_j on X'_j's rows.
-    private static func stacked(_ alpha: Matrix, points: StackedPoints, adaptations: [TaskAdaptation]) -> Matrix {
+    static func stacked(_ alpha: Matrix, points: StackedPoints, adaptations: [TaskAdaptation]) -> Matrix {
         var result = Matrix(rows: points.trainingPoints.count, columns: alpha.columns)
         var offset = 0
         for (j, adaptation) in adaptations.enumerated() {

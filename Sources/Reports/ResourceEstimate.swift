@@ -57,6 +57,19 @@ public struct ResourceEstimate: Sendable, Equatable {
                                 drivenBy: [.trainTasks, .testTasks, .support, .query, .depthCount, .depth])
     }
 
+    /// The predictors of `predict` from kernel blocks (`TaskKernelBlocks`) on P stacked points, of
+    /// which P_train are training points: the outer system (S × S, S = its size: N·n for GBML and
+    /// MTL on the query sets), factored in place, the kernel rows of the test points against the
+    /// training points (`testCopies` of them: 2 for MTL with a head started from the mean), each
+    /// worker's band buffers (five bands of `bandRows` × P), and the per-layer diagonal state.
+    public static func blockwisePredictors(points: Double, trainingPoints: Double, outerSize: Double, testCopies: Double,
+                                           bandRows: Double, workers: Double, deepest: Double) -> ResourceEstimate {
+        let p = points, test = points - trainingPoints
+        return ResourceEstimate(memoryBytes: entry * (outerSize * outerSize + testCopies * test * trainingPoints
+                                                      + workers * 5 * bandRows * p + 4 * p * deepest),
+                                drivenBy: [.trainTasks, .query, .testTasks, .support, .depth])
+    }
+
     /// One finite network trained on P points: its parameters p = d·h + (L−1)·h² + (L+1)·h + h·k
     /// about twelve times (parameters, gradients, Hessian-vector products, the initial network for
     /// centering), the activations and their derivatives (6·P·h·(L+1)), one more copy of both per
