@@ -187,20 +187,17 @@ struct RowRecursion: Sendable {
                 ntkb_first_layer(count, layers.firstScale, layers.firstShift, q1, q2.baseAddress! + start, g,
                                  InputGeometry.recomputeBelow, sigma, theta, determinant, recompute)
             }
-            if determinant != nil {
-                for k in UnsafeBufferPointer(start: recompute, count: found) {
-                    determinant![k] = geometry.accurateDeterminant(i, start + k, a: layers.firstScale, b: layers.firstShift)
+            if let determinant {
+                // The diagonal pair's det is never read (its maps are the exact diagonal ones and
+                // its next det is 0): it is set to 0 instead of recomputed.
+                for k in UnsafeBufferPointer(start: recompute, count: found) where k != diagonal {
+                    determinant[k] = geometry.accurateDeterminant(i, start + k, a: layers.firstScale, b: layers.firstShift)
                 }
+                if let k = diagonal { determinant[k] = 0 }
             }
             if let k = diagonal {
                 sigma[k] = q1
                 theta[k] = layers.firstTangent(innerProduct: geometry.squaredNorms1[i], covariance: q1)
-                if let determinant {
-                    let product = q1 * diagonal2.layers[0].variance[start + k]
-                    let naive = product - q1 * q1
-                    determinant[k] = naive >= InputGeometry.recomputeBelow * product ? naive
-                        : geometry.accurateDeterminant(i, start + k, a: layers.firstScale, b: layers.firstShift)
-                }
             }
             return
         }
