@@ -67,6 +67,9 @@ struct RowRecursion: Sendable {
     func run(block: Int, rows: Range<Int>, segments: Segments, into destination: KernelDestination) {
         let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 6 * width)
         defer { scratch.deallocate() }
+        // The columns whose first-layer det must be recomputed (see `loadFirstLayer`).
+        let recompute = UnsafeMutablePointer<Int>.allocate(capacity: max(width, 1))
+        defer { recompute.deallocate() }
         let blockRows = (block * Self.rowsPerProduct)..<min(geometry.count1, (block + 1) * Self.rowsPerProduct)
         let firstNeeded = max(naturalStart(rows.lowerBound), segments.from)
         guard firstNeeded < segments.to else { return }
@@ -83,20 +86,21 @@ struct RowRecursion: Sendable {
                 let row = g.baseAddress! + (i - blockRows.lowerBound) * stored.count + (start - stored.lowerBound)
                 let written = max(geometry.isSymmetric ? i : 0, segments.writeFrom)..<segments.writeTo
                 run(row: i, innerProducts: row, start: start, end: segments.to, written: written,
-                    scratch: scratch, destination: destination)
+                    scratch: scratch, recompute: recompute, destination: destination)
             }
         }
     }
 
     private func run(row i: Int, innerProducts: UnsafePointer<Double>, start: Int, end: Int, written: Range<Int>,
-                     scratch: UnsafeMutablePointer<Double>, destination: KernelDestination) {
+                     scratch: UnsafeMutablePointer<Double>, recompute: UnsafeMutablePointer<Int>,
+                     destination: KernelDestination) {
         let count = end - start
         let sigma = scratch, theta = scratch + width, hat = scratch + 2 * width, dot = scratch + 3 * width
         var det = scratch + 4 * width, nextDet = scratch + 5 * width
         // The diagonal pair's place in the segment, if it is in it.
         let diagonal = geometry.isSymmetric && start <= i && i < end ? i - start : nil
         loadFirstLayer(row: i, innerProducts: innerProducts, start: start, count: count, diagonal: diagonal,
-                       sigma: sigma, theta: theta, determinant: dual.carriesDeterminant ? det : nil)
+                       sigma: sigma, theta: theta, determinant: dual.carriesDeterminant ? det : nil, recompute: recompute)
         var readout = 0
         for l in 1...deepest {
             let carry = dual.carriesDeterminant && l < deepest
@@ -176,13 +180,11 @@ struct RowRecursion: Sendable {
     /// Σ¹, Θ¹ and (for the ABReLU family) det¹ of the row segment.
     private func loadFirstLayer(row i: Int, innerProducts g: UnsafePointer<Double>, start: Int, count: Int, diagonal: Int?,
                                 sigma: UnsafeMutablePointer<Double>, theta: UnsafeMutablePointer<Double>,
-                                determinant: UnsafeMutablePointer<Double>?) {
+                                determinant: UnsafeMutablePointer<Double>?, recompute: UnsafeMutablePointer<Int>) {
         let q1 = diagonal1.layers[0].variance[i]
         if layers.standardWidth == nil {
             // NTK parameterization: Σ¹, Θ¹ = Σ¹ and the naive det¹ in one pass in the C target, the
             // same arithmetic as the loops below; det¹ is recomputed where it cancelled.
-            let recompute = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
-            defer { recompute.deallocate() }
             let found = diagonal2.layers[0].variance.withUnsafeBufferPointer { q2 in
                 ntkb_first_layer(count, layers.firstScale, layers.firstShift, q1, q2.baseAddress! + start, g,
                                  InputGeometry.recomputeBelow, sigma, theta, determinant, recompute)
