@@ -29,6 +29,6 @@ struct ConvolutionalDualMaps: Sendable {
                    weightVariance: 0, biasVariance: 0)
     }
 
-    /// Σ̂(x, x) and Σ̇(x, x) of a pixel of variance q (the pair maps at Σ = q, det = 0).
-    func diagonal(_ q: Double) -> (hat: Double, dot: Double) { dual.diagonal(q) }
+    /// Σ̂(x, x) and Σ̇(x, x) of pixels of variances q (the pair maps at Σ = q, det = 0).
+    func diagonals(_ q: [Double]) -> (hat: [Double], dot: [Double]) { dual.diagonals(q) }
 }

@@ -101,8 +101,8 @@ struct DualActivation: Sendable {
             let (coefficients, hat, dot) = HermiteExpansion.numeric(activation, variances: q)
             return PreparedVariances(variance: q, hat: hat, dot: dot, coefficients: coefficients)
         default:
-            let maps = q.map(diagonal)
-            return PreparedVariances(variance: q, hat: maps.map(\.hat), dot: maps.map(\.dot), coefficients: nil)
+            let (hat, dot) = diagonals(q)
+            return PreparedVariances(variance: q, hat: hat, dot: dot, coefficients: nil)
         }
     }
 
@@ -177,22 +177,48 @@ struct DualActivation: Sendable {
               weightVariance: weightVariance, biasVariance: biasVariance)
     }
 
-    /// Σ̂(x, x) and Σ̇(x, x) for a point of variance q (exact): the pair maps at Σ = q, det = 0,
-    /// or quadrature / the series' own rule for the numeric forms.
-    func diagonal(_ q: Double) -> (hat: Double, dot: Double) {
+    /// Σ̂(x, x) and Σ̇(x, x) for points of variances q (exact), element by element: the pair maps
+    /// at Σ = q, det = 0 (for the ABReLU family in closed form, Σ̂ = ½(a² + b²)·q, Σ̇ = ½(a² + b²),
+    /// the same values: θ = 0), or quadrature / the series' own rule for the numeric forms.
+    func diagonals(_ q: [Double]) -> (hat: [Double], dot: [Double]) {
         switch form {
-        case let .quadrature(maps), let .hermiteSeries(_, maps): return maps.diagonal(q)
-        case let .userSupplied(map): return map(q, q, q)
+        case let .quadrature(maps), let .hermiteSeries(_, maps):
+            let maps = q.map(maps.diagonal)
+            return (maps.map(\.hat), maps.map(\.dot))
+        case let .userSupplied(map):
+            let maps = q.map { map($0, $0, $0) }
+            return (maps.map(\.hat), maps.map(\.dot))
         case .polynomialSeries:
-            let state = prepare(variances: [q])
-            return (state.hat[0], state.dot[0])
+            let state = prepare(variances: q)
+            return (state.hat, state.dot)
+        case let .abReLU(a, b):
+            let m = 0.5 * (a * a + b * b)
+            return (q.map { m * $0 }, [Double](repeating: m, count: q.count))
         default:
-            let state = PreparedVariances(variance: [q], hat: [0], dot: [0], coefficients: nil)
-            var sigma = q, zero = 0.0, hat = 0.0, dot = 0.0
-            pairs(row: 0, of: state, columns: 0, count: 1, of: state, sigma: &sigma, determinant: &zero,
-                  sigmaHat: &hat, sigmaDot: &dot, nextDeterminant: nil, weightVariance: 0, biasVariance: 0)
-            return (hat, dot)
+            return pairDiagonals(q)
         }
+    }
+
+    /// `diagonals` of the closed forms: one single-pair call of `pairs` per point, Σ = q_k, det = 0.
+    private func pairDiagonals(_ q: [Double]) -> (hat: [Double], dot: [Double]) {
+        let zeros = [Double](repeating: 0, count: q.count)
+        let state = PreparedVariances(variance: q, hat: zeros, dot: zeros, coefficients: nil)
+        var hat = zeros, dot = zeros
+        q.withUnsafeBufferPointer { sigma in
+            zeros.withUnsafeBufferPointer { determinant in
+                hat.withUnsafeMutableBufferPointer { hat in
+                    dot.withUnsafeMutableBufferPointer { dot in
+                        for k in q.indices {
+                            pairs(row: k, of: state, columns: k, count: 1, of: state, sigma: sigma.baseAddress! + k,
+                                  determinant: determinant.baseAddress! + k, sigmaHat: hat.baseAddress! + k,
+                                  sigmaDot: dot.baseAddress! + k, nextDeterminant: nil,
+                                  weightVariance: 0, biasVariance: 0)
+                        }
+                    }
+                }
+            }
+        }
+        return (hat, dot)
     }
 }
 

@@ -43,10 +43,10 @@ struct PixelVariances: Sendable {
                     }
                 }
             case .activation:
-                let maps = state.map(maps.diagonal)
+                let (layerHat, layerDot) = maps.diagonals(state)
                 variance.append(state)
-                hat.append(maps.map(\.hat))
-                dot.append(maps.map(\.dot))
+                hat.append(layerHat)
+                dot.append(layerDot)
                 state = hat.last!
             default:
                 preconditionFailure("per-pixel variances run the hidden layers only")
