@@ -50,7 +50,7 @@ struct ConvolutionalKernels {
                 readout: KernelLayer.readoutLayers(architecture, convolution), readoutDepths: readoutDepths,
                 x1: x1, pixelMajor2: Self.pixelMajor(x2 ?? x1, convolution), count2: n2,
                 points1: points1, points2: points2, isSymmetric: x2 == nil, outputs: pointers.map(SharedPointer.init))
-            ParallelLoop.forEachChunk(count: tiles.count, cost: { Double(tiles[$0].columns.count) }) {
+            ParallelLoop.forEachGuidedChunk(count: tiles.count, cost: { Double(tiles[$0].columns.count) }) {
                 engine.run(tiles[$0], capacity: capacity)
             }
             if x2 == nil {

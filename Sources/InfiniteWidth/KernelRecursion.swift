@@ -250,7 +250,7 @@ struct RowPlan {
         // while those rows are still in cache (one pass over the outputs instead of two).
         let mirror = symmetric && rows == 0..<n1 && fillLeftOfRows
             ? destination.bases.joined().compactMap { $0 }.map { SharedPointer($0) } : []
-        ParallelLoop.forEachChunk(count: blocks.count, cost: { Double(symmetric ? n2 - (blocks.lowerBound + $0) * perBlock : n2) }) {
+        ParallelLoop.forEachGuidedChunk(count: blocks.count, cost: { Double(symmetric ? n2 - (blocks.lowerBound + $0) * perBlock : n2) }) {
             for b in $0 {
                 let block = blocks.lowerBound + b
                 let blockRows = max(block * perBlock, requested.lowerBound)..<min((block + 1) * perBlock, requested.upperBound)
