@@ -1,4 +1,5 @@
 // Sums of runs for the convolutional kernel engine (see CNumerics.h).
+#include <math.h>
 #include "CNumerics.h"
 #include "vector_math.h"
 
@@ -7,7 +8,8 @@ static void sum_runs_scalar(size_t start, size_t n, const double *const *sources
     for (size_t k = start; k < n; k++) {
         double sum = 0;
         for (size_t s = 0; s < count; s++) sum += sources[s][k];
-        out[k] = scale * sum + shift + (addend ? addend[k] : 0.0);
+        const double value = fma(scale, sum, shift);   // the vector paths' fused multiply-add
+        out[k] = addend ? value + addend[k] : value;
     }
 }
 

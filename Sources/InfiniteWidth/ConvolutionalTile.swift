@@ -7,12 +7,15 @@ struct PairTile: Sendable {
     let columns: Range<Int>
 }
 
-/// The buffers one worker reuses from tile to tile: Σ, Θ and convolution scratch for one offset
-/// class of a tile (layout site·T + k, at most H·W sites), the dual maps' outputs for one run,
+/// The buffers one worker reuses from tile to tile: Σ and Θ of one offset class of a tile
+/// (layout site·T + k, at most H·W sites) with the next layer's pair (a convolution writes
+/// out of place, then the two swap), convolution scratch, the dual maps' outputs for one run,
 /// and the readout sums of every requested depth.
 final class TileWorkspace {
-    let sigma: UnsafeMutablePointer<Double>
-    let theta: UnsafeMutablePointer<Double>
+    private(set) var sigma: UnsafeMutablePointer<Double>
+    private(set) var theta: UnsafeMutablePointer<Double>
+    private(set) var nextSigma: UnsafeMutablePointer<Double>
+    private(set) var nextTheta: UnsafeMutablePointer<Double>
     let scratch: UnsafeMutablePointer<Double>
     let hat: UnsafeMutablePointer<Double>
     let dot: UnsafeMutablePointer<Double>
@@ -23,15 +26,23 @@ final class TileWorkspace {
     init(sites: Int, pairs: Int, readouts: Int) {
         sigma = .allocate(capacity: sites * pairs)
         theta = .allocate(capacity: sites * pairs)
-        scratch = .allocate(capacity: sites * pairs)
+        nextSigma = .allocate(capacity: sites * pairs)
+        nextTheta = .allocate(capacity: sites * pairs)
+        scratch = .allocate(capacity: sites * pairs + 16 * sites)   // ≥ OffsetClass.convolve's needs
         hat = .allocate(capacity: pairs)
         dot = .allocate(capacity: pairs)
         determinant = .allocate(capacity: pairs)
         sums = .allocate(capacity: 2 * readouts * pairs)
     }
 
+    /// Makes the next layer's Σ and Θ the current ones.
+    func swapLayers() {
+        swap(&sigma, &nextSigma)
+        swap(&theta, &nextTheta)
+    }
+
     deinit {
-        for buffer in [sigma, theta, scratch, hat, dot, determinant, sums] { buffer.deallocate() }
+        for buffer in [sigma, theta, nextSigma, nextTheta, scratch, hat, dot, determinant, sums] { buffer.deallocate() }
     }
 }
 
@@ -73,15 +84,11 @@ struct ConvolutionalTileEngine: @unchecked Sendable {
             for layer in hidden {
                 switch layer {
                 case let .convolution(w, v):
-                    let scale = w / Double(convolution.filterSize)
-                    offsetClass.convolve(ws.sigma, pairs: pairs, scale: scale, shift: v, addend: nil, scratch: ws.scratch)
-                    if thetaIsZero {
-                        ws.theta.update(from: ws.sigma, count: offsetClass.count * pairs)   // Θ¹ = Σ¹
-                        thetaIsZero = false
-                    } else {
-                        offsetClass.convolve(ws.theta, pairs: pairs, scale: scale, shift: 0, addend: ws.sigma,
-                                             scratch: ws.scratch)
-                    }
+                    offsetClass.convolve(sigma: ws.sigma, theta: thetaIsZero ? nil : ws.theta, pairs: pairs,
+                                         scale: w / Double(convolution.filterSize), shift: v,
+                                         into: ws.nextSigma, ws.nextTheta, scratch: ws.scratch)
+                    ws.swapLayers()
+                    thetaIsZero = false
                 case let .activation(l):
                     activate(tile, offsetClass, ws, layer: l)
                     if readoutIndex < readoutDepths.count, readoutDepths[readoutIndex] == l {

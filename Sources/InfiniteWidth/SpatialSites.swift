@@ -93,4 +93,20 @@ struct OffsetClass: Sendable {
             }
         }
     }
+
+    /// One convolution layer of Σ and Θ out of place: Σ′ = scale·Σ_taps Σ[shifted] + shift,
+    /// Θ′ = scale·Σ_taps Θ[shifted] + Σ′ (Θ′ = Σ′ when `theta` is nil: Θ is zero before the first
+    /// layer) — the same values as `convolve` on copies, in one pass. `scratch` holds
+    /// `count·pairs + 16·horizontal.positions` values.
+    func convolve(sigma: UnsafePointer<Double>, theta: UnsafePointer<Double>?, pairs: Int, scale: Double,
+                  shift: Double, into sigmaOut: UnsafeMutablePointer<Double>,
+                  _ thetaOut: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Double>) {
+        vertical.source.withUnsafeBufferPointer { v in
+            horizontal.source.withUnsafeBufferPointer { h in
+                ntkb_box_convolve_pair(vertical.positions, vertical.taps, v.baseAddress!, horizontal.positions,
+                                       horizontal.taps, h.baseAddress!, pairs, scale, shift, sigma, theta,
+                                       sigmaOut, thetaOut, scratch)
+            }
+        }
+    }
 }

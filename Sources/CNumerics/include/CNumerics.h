@@ -180,6 +180,18 @@ void ntkb_box_convolve(size_t vertical_positions, size_t vertical_taps, const lo
                        size_t pairs, double scale, double shift, const double *addend, double *state,
                        double *scratch);
 
+/// One convolution layer of a tile's Σ and Θ (an offset class, geometry as in
+/// ntkb_box_convolve) in one pass, out of place: sigma_out = scale·Σ_taps sigma + shift,
+/// theta_out = scale·Σ_taps theta + sigma_out, or theta_out = sigma_out when theta is NULL (Θ
+/// is zero before the first layer). Bit-identical to ntkb_box_convolve on copies (same sums,
+/// same order, fused multiply-adds in every lane); on AVX-512 3-tap rows slide a window in
+/// registers instead of passing through `scratch`, which holds max(16·horizontal_positions,
+/// vertical_positions·horizontal_positions·pairs) values.
+void ntkb_box_convolve_pair(size_t vertical_positions, size_t vertical_taps, const long *vertical_source,
+                            size_t horizontal_positions, size_t horizontal_taps, const long *horizontal_source,
+                            size_t pairs, double scale, double shift, const double *sigma, const double *theta,
+                            double *sigma_out, double *theta_out, double *scratch);
+
 /// The ABReLU(a, b) activation of every site of a tile (site s: pixels first_pixel[s] of the row
 /// point, second_pixel[s] of the columns): det = (r − Σ)(r + Σ) with r = √qi·√qj, θ = atan2(√det, Σ)
 /// (vector paths: θ = 2·atan(√det/(r + Σ)) for Σ ≥ 0, π − 2·atan(√det/(r − Σ)) for Σ < 0),
