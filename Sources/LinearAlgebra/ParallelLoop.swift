@@ -37,7 +37,7 @@ public enum ParallelLoop {
 
     /// Contiguous ranges covering `0..<count` whose costs shrink geometrically (see
     /// `forEachGuidedChunk`).
-    static func guidedChunks(count: Int, workers: Int, cost: (Int) -> Double) -> [Range<Int>] {
+    public static func guidedChunks(count: Int, workers: Int, cost: (Int) -> Double) -> [Range<Int>] {
         let costs = (0..<count).map(cost)
         let total = costs.reduce(0, +)
         guard total > 0, workers > 1 else { return [0..<count] }

@@ -1,4 +1,4 @@
-@testable import LinearAlgebra
+import LinearAlgebra
 import XCTest
 
 final class ParallelLoopTests: XCTestCase {
