@@ -12,7 +12,8 @@ AllocatorTuning.keepFreedMemoryForReuse()
 // per-method outer-step comparison; `Benchmarks conv-steps` only the conv-against-dense outer steps;
 // `Benchmarks predict` only `predict` end to end and the predictors from kernel blocks;
 // `Benchmarks scale` the kernel, end-to-end, out-of-core and predictor figures of the scale issue;
-// `Benchmarks vector-width` the AVX-512 dual maps against the AVX2 ones;
+// `Benchmarks vector-width` the AVX-512 dual maps against the AVX2 ones, and the one-pass convolution
+// against the two-pass one;
 // `Benchmarks blas-workers` OpenBLAS's idle-worker spin window against ntkbridge's.
 if let section = CommandLine.arguments.dropFirst().first {
     if section == "conv-steps" {
@@ -23,6 +24,7 @@ if let section = CommandLine.arguments.dropFirst().first {
         try OmniglotBenchmark.run(kernelPart: section == "omniglot")
     } else if section == "vector-width" {
         try VectorWidthBenchmark.run()
+        ConvolutionPassBenchmark.run()
     } else if section == "activations" {
         try ActivationBenchmark.run()
     } else if section == "io" {
@@ -61,6 +63,7 @@ defer { try? FileManager.default.removeItem(atPath: scratch) }
 try KernelBenchmark.run()
 print()
 try VectorWidthBenchmark.run()
+ConvolutionPassBenchmark.run()
 print()
 try BLASWorkerBenchmark.run(folder: scratch)
 print()
