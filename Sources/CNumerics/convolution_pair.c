@@ -5,7 +5,7 @@
 // ((0 + V[h0]) + V[h1]) + …, then Σ′ = fma(scale, ΣV, shift) and Θ′ = fma(scale, ΣV_Θ, 0) + Σ′.
 // What changes is where the sums live: a 3-wide horizontal window slides over the row in
 // registers, so a site costs the vertical loads only (instead of a second pass through a
-// scratch image and back), and Σ and Θ share the pass.
+// scratch image and back), and Σ and Θ go through together, strip by strip of eight pairs.
 #include <math.h>
 #include <string.h>
 #include "CNumerics.h"
@@ -55,33 +55,12 @@ static size_t vertical_rows(const long *vertical_source, size_t taps, size_t a, 
 }
 
 /// The sweep along one output row for eight pairs (lanes under `mask`) of one kind (Σ, or Θ
-/// with the new Σ as `addend`) whose three vertical taps all lie inside the image: vertical
-/// sums V at every position, kept in `row` where another position's table reads them, and for
-/// the positions that read their neighbours the window (V[b − 1] + V[b]) + V[b + 1], whose
-/// first sum is the previous position's second. (V is never −0: it starts from +0 + x, so the
-/// window needs no leading +0.)
-NTKB_AVX512 static void sweep_three_rows(size_t positions, const unsigned char *flags, const double *r0,
-                                         const double *r1, const double *r2, const double *addend, size_t pairs,
-                                         __mmask8 mask, double scale_s, double shift_s, double *out, double *row) {
-    const __m512d zero = _mm512_setzero_pd(), scale = _mm512_set1_pd(scale_s), shift = _mm512_set1_pd(shift_s);
-    __m512d previous = zero, partial = zero;   // V[b − 1], V[b − 2] + V[b − 1]
-    for (size_t b = 0, at = 0; b < positions; b++, at += pairs) {
-        const __m512d v = _mm512_add_pd(_mm512_add_pd(_mm512_add_pd(zero, _mm512_maskz_loadu_pd(mask, r0 + at)),
-                                                      _mm512_maskz_loadu_pd(mask, r1 + at)),
-                                        _mm512_maskz_loadu_pd(mask, r2 + at));
-        if (flags[b] & kept_flag) _mm512_storeu_pd(row + 8 * b, v);
-        if (b >= 2 && (flags[b - 1] & slides_flag)) {
-            __m512d value = _mm512_fmadd_pd(scale, _mm512_add_pd(partial, v), shift);
-            if (addend) value = _mm512_add_pd(value, _mm512_maskz_loadu_pd(mask, addend + at - pairs));
-            _mm512_mask_storeu_pd(out + at - pairs, mask, value);
-        }
-        partial = _mm512_add_pd(previous, v);
-        previous = v;
-    }
-}
-
-/// `sweep_three_rows` for any number of vertical taps inside the image.
-NTKB_AVX512 static void sweep_rows(size_t positions, const unsigned char *flags, size_t count,
+/// with the new Σ as `addend`), from the rows of its `count` vertical taps inside the image:
+/// vertical sums V at every position, kept in `row` where another position's table reads them,
+/// and for the positions that read their neighbours the window (V[b − 1] + V[b]) + V[b + 1],
+/// whose first sum is the previous position's second. (V is never −0: it starts from +0 + x, so
+/// the window needs no leading +0.) Inlined, so that the usual three taps unroll.
+NTKB_AVX512 static inline __attribute__((always_inline)) void sweep_rows(size_t positions, const unsigned char *flags, size_t count,
                                    const double *const *rows, const double *addend, size_t pairs, __mmask8 mask,
                                    double scale_s, double shift_s, double *out, double *row) {
     const __m512d zero = _mm512_setzero_pd(), scale = _mm512_set1_pd(scale_s), shift = _mm512_set1_pd(shift_s);
@@ -124,14 +103,12 @@ NTKB_AVX512 static void convolve_row(size_t positions, size_t taps, const long *
                                      const unsigned char *flags, size_t count, const double *const *rows,
                                      size_t k, const double *addend, size_t pairs, __mmask8 mask, double scale,
                                      double shift, double *out, double *row) {
-    if (count == 3) {
-        sweep_three_rows(positions, flags, rows[0] + k, rows[1] + k, rows[2] + k, addend, pairs, mask, scale, shift,
-                         out, row);
-    } else {
-        const double *shifted[count ? count : 1];
-        for (size_t c = 0; c < count; c++) shifted[c] = rows[c] + k;
+    const double *shifted[count ? count : 1];
+    for (size_t c = 0; c < count; c++) shifted[c] = rows[c] + k;
+    if (count == 3)   // the usual row, specialized
+        sweep_rows(positions, flags, 3, shifted, addend, pairs, mask, scale, shift, out, row);
+    else
         sweep_rows(positions, flags, count, shifted, addend, pairs, mask, scale, shift, out, row);
-    }
     finish_row(positions, taps, horizontal_source, flags, addend, pairs, mask, scale, shift, out, row);
 }
 
