@@ -97,7 +97,7 @@ struct OffsetClass: Sendable {
     /// One convolution layer of Σ and Θ out of place: Σ′ = scale·Σ_taps Σ[shifted] + shift,
     /// Θ′ = scale·Σ_taps Θ[shifted] + Σ′ (Θ′ = Σ′ when `theta` is nil: Θ is zero before the first
     /// layer) — the same values as `convolve` on copies, in one pass. `scratch` holds
-    /// `count·pairs + 16·horizontal.positions` values.
+    /// `count·pairs + 8·horizontal.positions` values (or more).
     func convolve(sigma: UnsafePointer<Double>, theta: UnsafePointer<Double>?, pairs: Int, scale: Double,
                   shift: Double, into sigmaOut: UnsafeMutablePointer<Double>,
                   _ thetaOut: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Double>) {

@@ -185,7 +185,7 @@ void ntkb_box_convolve(size_t vertical_positions, size_t vertical_taps, const lo
 /// theta_out = scale·Σ_taps theta + sigma_out, or theta_out = sigma_out when theta is NULL (Θ
 /// is zero before the first layer). Bit-identical to ntkb_box_convolve on copies (same sums,
 /// same order, fused multiply-adds in every lane); on AVX-512 3-tap rows slide a window in
-/// registers instead of passing through `scratch`, which holds max(16·horizontal_positions,
+/// registers instead of passing through `scratch`, which holds max(8·horizontal_positions,
 /// vertical_positions·horizontal_positions·pairs) values.
 void ntkb_box_convolve_pair(size_t vertical_positions, size_t vertical_taps, const long *vertical_source,
                             size_t horizontal_positions, size_t horizontal_taps, const long *horizontal_source,
