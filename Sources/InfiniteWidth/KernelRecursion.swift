@@ -38,12 +38,26 @@ public enum SymmetricStorage: Sendable {
 public struct KernelRecursion: Sendable {
     public let architecture: Architecture
     public let quadrature: QuadratureRule
+    /// Whether a bias-free ABReLU network in NTK parameterization reads out through the first
+    /// layer's angle (`AngularReadout`, Docs/kernels.md "Bias-free networks") where its tables
+    /// pass their check; false runs every pair through the layers (for comparisons).
+    public let angularTables: Bool
     let dual: DualActivation
 
-    public init(_ architecture: Architecture, quadrature: QuadratureRule = .trapezoid) {
+    public init(_ architecture: Architecture, quadrature: QuadratureRule = .trapezoid, angularTables: Bool = true) {
         self.architecture = architecture
         self.quadrature = quadrature
+        self.angularTables = angularTables
         dual = DualActivation(architecture.activation, quadrature: quadrature)
+    }
+
+    /// Whether every readout at `depths` of inputs of dimension `inputDimension` comes from the
+    /// angular tables (see `angularTables`; each depth is decided on its own).
+    public func readsOutFromAngles(inputDimension: Int, depths: [Int]) -> Bool {
+        guard angularTables, architecture.convolution == nil, !depths.isEmpty else { return false }
+        let tables = AngularReadout(layers: LayerRecursion(architecture, inputDimension: inputDimension), dual: dual,
+                                    readoutDepths: Array(Set(depths)).sorted())?.tables
+        return tables?.allSatisfy { $0 != nil } ?? false
     }
 
     /// The kernels at `architecture.depth` between the rows of `x1` and of `x2`
@@ -134,7 +148,8 @@ public struct KernelRecursion: Sendable {
         overflowDepth.withUnsafeMutableBufferPointer { overflow in
             let recursion = RowRecursion(geometry: geometry, layers: layers, dual: dual,
                                          diagonal1: diagonal1, diagonal2: diagonal2,
-                                         readoutDepths: depths, deepest: deepest, overflow: .init(overflow.baseAddress!))
+                                         readoutDepths: depths, deepest: deepest, overflow: .init(overflow.baseAddress!),
+                                         angularTables: angularTables)
             // All work on the workers: OpenBLAS single-threaded inside them, so that no BLAS
             // thread spins for work beside them.
             BLASBackend.withThreadCount(1) {
@@ -173,7 +188,8 @@ public struct KernelRecursion: Sendable {
         var overflowDepth = [Int](repeating: 0, count: n)
         try overflowDepth.withUnsafeMutableBufferPointer { overflow in
             let recursion = RowRecursion(geometry: geometry, layers: layers, dual: dual, diagonal1: diagonal, diagonal2: diagonal,
-                                         readoutDepths: depths, deepest: depths.last!, overflow: .init(overflow.baseAddress!))
+                                         readoutDepths: depths, deepest: depths.last!, overflow: .init(overflow.baseAddress!),
+                                         angularTables: angularTables)
             for start in stride(from: 0, to: n, by: bandRows) {
                 let band = start..<min(n, start + bandRows)
                 BLASBackend.withThreadCount(1) {

@@ -61,7 +61,7 @@ public struct KernelTiles: Sendable {
         let overflow = OverflowRecord(count: x1.rows)
         let rows = RowRecursion(geometry: geometry, layers: layers, dual: recursion.dual, diagonal1: diagonal1,
                                 diagonal2: diagonal2, readoutDepths: readoutDepths, deepest: readoutDepths.last!,
-                                overflow: .init(overflow.depths))
+                                overflow: .init(overflow.depths), angularTables: recursion.angularTables)
         plan = .pairs(rows, kinds: layers.headIsNNGP ? [.nngp, .ntk, .body] : .all, readoutDepths: readoutDepths,
                       overflow: overflow)
     }

@@ -40,6 +40,24 @@ struct RowRecursion: Sendable {
     let deepest: Int
     /// Per row of X1: the first depth whose readout was not finite (0 if none).
     let overflow: SharedPointer<Int>
+    /// The readouts as functions of the first layer's angle, where they apply (bias-free ABReLU
+    /// in NTK parameterization, readouts at depth 2 and deeper): then a pair goes through the
+    /// layers one by one only if it is within 10⁻⁶ of parallel or antipodal.
+    let angular: AngularReadout?
+
+    init(geometry: InputGeometry, layers: LayerRecursion, dual: DualActivation, diagonal1: DiagonalRecursion,
+         diagonal2: DiagonalRecursion, readoutDepths: [Int], deepest: Int, overflow: SharedPointer<Int>,
+         angularTables: Bool) {
+        self.geometry = geometry
+        self.layers = layers
+        self.dual = dual
+        self.diagonal1 = diagonal1
+        self.diagonal2 = diagonal2
+        self.readoutDepths = readoutDepths
+        self.deepest = deepest
+        self.overflow = overflow
+        angular = angularTables ? AngularReadout(layers: layers, dual: dual, readoutDepths: readoutDepths) : nil
+    }
 
     /// Rows whose inner products one BLAS call computes, and its columns.
     static let rowsPerProduct = 32
@@ -94,6 +112,39 @@ struct RowRecursion: Sendable {
     private func run(row i: Int, innerProducts: UnsafePointer<Double>, start: Int, end: Int, written: Range<Int>,
                      scratch: UnsafeMutablePointer<Double>, recompute: UnsafeMutablePointer<Int>,
                      destination: KernelDestination) {
+        guard let angular else {
+            return runLayers(row: i, innerProducts: innerProducts, start: start, end: end, written: written,
+                             scratch: scratch, recompute: recompute, destination: destination)
+        }
+        let count = end - start
+        let sigma = scratch, theta = scratch + width, det = scratch + 4 * width
+        let diagonal = geometry.isSymmetric && start <= i && i < end ? i - start : nil
+        let recomputed = loadFirstLayer(row: i, innerProducts: innerProducts, start: start, count: count,
+                                        diagonal: diagonal, sigma: sigma, theta: theta, determinant: det, recompute: recompute)
+        writeAngularReadouts(angular, row: i, start: start, end: end, written: written, diagonal: diagonal,
+                             sigma: sigma, determinant: det, scratch: (nngp: scratch + 2 * width, body: scratch + 3 * width),
+                             destination: destination)
+        let near = nearParallelPairs(row: i, start: start, among: UnsafeBufferPointer(start: recompute, count: recomputed),
+                                     determinant: det)
+        // The depths without a table: the whole segment through the layers, writing only those.
+        let layered = angular.tables.map { $0 == nil }
+        if layered.contains(true) {
+            runLayers(row: i, innerProducts: innerProducts, start: start, end: end, written: written, scratch: scratch,
+                      recompute: recompute, destination: destination, writing: layered)
+        }
+        // Pairs within 10⁻⁶ of parallel or antipodal: through the layers, each alone, every depth.
+        for k in near where k != diagonal && written.contains(start + k) {
+            runLayers(row: i, innerProducts: innerProducts + k, start: start + k, end: start + k + 1, written: written,
+                      scratch: scratch, recompute: recompute, destination: destination)
+        }
+    }
+
+    /// The layer-by-layer recursion of row i over the segment `start..<end`, writing `written`:
+    /// the readouts whose entry in `writing` is true (all if nil), through the deepest of them.
+    private func runLayers(row i: Int, innerProducts: UnsafePointer<Double>, start: Int, end: Int, written: Range<Int>,
+                           scratch: UnsafeMutablePointer<Double>, recompute: UnsafeMutablePointer<Int>,
+                           destination: KernelDestination, writing: [Bool]? = nil) {
+        let deepest = writing.map { w in readoutDepths.indices.last { w[$0] }.map { readoutDepths[$0] }! } ?? self.deepest
         let count = end - start
         let sigma = scratch, theta = scratch + width, hat = scratch + 2 * width, dot = scratch + 3 * width
         var det = scratch + 4 * width, nextDet = scratch + 5 * width
@@ -123,7 +174,7 @@ struct RowRecursion: Sendable {
             }
             if readout < readoutDepths.count && readoutDepths[readout] == l {
                 let columns = max(written.lowerBound, start)..<min(written.upperBound, end)
-                if !columns.isEmpty {
+                if !columns.isEmpty && writing?[readout] != false {
                     writeReadout(index: readout, depth: l, row: i, columns: columns, segmentStart: start,
                                  hat: hat, dot: dot, theta: theta, destination: destination)
                 }
@@ -178,9 +229,13 @@ struct RowRecursion: Sendable {
     }
 
     /// Σ¹, Θ¹ and (for the ABReLU family) det¹ of the row segment.
+    /// Returns how many places k (listed in `recompute`, the diagonal pair's included) had their
+    /// det¹ recomputed because sin²θ¹ fell below `InputGeometry.recomputeBelow` (NTK
+    /// parameterization, the path of the angular tables; 0 otherwise).
+    @discardableResult
     private func loadFirstLayer(row i: Int, innerProducts g: UnsafePointer<Double>, start: Int, count: Int, diagonal: Int?,
                                 sigma: UnsafeMutablePointer<Double>, theta: UnsafeMutablePointer<Double>,
-                                determinant: UnsafeMutablePointer<Double>?, recompute: UnsafeMutablePointer<Int>) {
+                                determinant: UnsafeMutablePointer<Double>?, recompute: UnsafeMutablePointer<Int>) -> Int {
         let q1 = diagonal1.layers[0].variance[i]
         if layers.standardWidth == nil {
             // NTK parameterization: Σ¹, Θ¹ = Σ¹ and the naive det¹ in one pass in the C target, the
@@ -201,7 +256,7 @@ struct RowRecursion: Sendable {
                 sigma[k] = q1
                 theta[k] = layers.firstTangent(innerProduct: geometry.squaredNorms1[i], covariance: q1)
             }
-            return
+            return found
         }
         for k in 0..<count {
             sigma[k] = layers.firstCovariance(innerProduct: g[k])
@@ -212,7 +267,7 @@ struct RowRecursion: Sendable {
             sigma[k] = q1
             theta[k] = layers.firstTangent(innerProduct: geometry.squaredNorms1[i], covariance: q1)
         }
-        guard let determinant else { return }
+        guard let determinant else { return 0 }
         diagonal2.layers[0].variance.withUnsafeBufferPointer { q2 in
             for k in 0..<count {
                 let product = q1 * q2[start + k]
@@ -221,6 +276,7 @@ struct RowRecursion: Sendable {
                     : geometry.accurateDeterminant(i, start + k, a: layers.firstScale, b: layers.firstShift)
             }
         }
+        return 0
     }
 
     /// Writes the readouts of columns `columns` of row i (the segment starts at `segmentStart`)

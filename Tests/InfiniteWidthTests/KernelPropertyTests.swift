@@ -201,6 +201,16 @@ final class KernelPropertyTests: XCTestCase {
             XCTAssertLessThan(vector.ntk.maxRelativeDifference(to: scalar.ntk), 1e-14, "\(activation)")
             XCTAssertLessThan(vector.nngp.maxRelativeDifference(to: scalar.nngp), 1e-14, "\(activation)")
         }
+        // Bias-free ReLU reads out through the angular tables: vector paths with the permuted
+        // coefficients and the vector angle, the scalar path with table lookups and atan2.
+        let biasFree = try Architecture(depth: 5, activation: .relu)
+        XCTAssertTrue(KernelRecursion(biasFree).readsOutFromAngles(inputDimension: 4, depths: [5]))
+        ntkb_force_scalar(0)
+        let tablesVector = try KernelRecursion(biasFree).kernels(x)
+        ntkb_force_scalar(1)
+        let tablesScalar = try KernelRecursion(biasFree).kernels(x)
+        XCTAssertLessThan(tablesVector.ntk.maxRelativeDifference(to: tablesScalar.ntk), 1e-14, "angular tables")
+        XCTAssertLessThan(tablesVector.body.maxRelativeDifference(to: tablesScalar.body), 1e-14, "angular tables")
         // The convolutional ReLU map: the vector paths take the angle from the half angle, the
         // scalar path from atan2.
         let conv = try Convolution(filterHeight: 3, filterWidth: 3, imageHeight: 4, imageWidth: 5, channels: 1)
@@ -228,6 +238,8 @@ final class KernelPropertyTests: XCTestCase {
             (try Architecture(depth: 4, activation: .relu, biasStd: 0.3), randomInputs(29, 4, seed: 32)),
             (try Architecture(depth: 3, activation: .abReLU(negativeSlope: -0.5, positiveSlope: 1.5), biasStd: 0.2),
              randomInputs(23, 3, seed: 33)),
+            // Bias-free: the angular tables.
+            (try Architecture(depth: 4, activation: .relu), randomInputs(31, 4, seed: 37)),
             (try Architecture(depth: 2, activation: .relu, biasStd: 0.1, convolution: conv), randomInputs(13, 40, seed: 34)),
             (try Architecture(depth: 2, activation: .leakyReLU(slope: 0.1), biasStd: 0.2, convolution: pooled),
              randomInputs(11, 30, seed: 35)),

@@ -36,6 +36,10 @@ final class KernelTilesTests: XCTestCase {
         for activation in [Activation.relu, .erf, .abReLU(negativeSlope: -0.5, positiveSlope: 1.5)] {
             try assertTilesMatch(KernelRecursion(try Architecture(depth: 3, activation: activation, biasStd: 0.1)), x, nil, tiles: tiles)
         }
+        // Without biases: ABReLU networks read out through the angular tables.
+        for activation in [Activation.relu, .abReLU(negativeSlope: -0.5, positiveSlope: 1.5)] {
+            try assertTilesMatch(KernelRecursion(try Architecture(depth: 3, activation: activation)), x, nil, tiles: tiles)
+        }
     }
 
     func testTwoSetTilesEqualWholeMatrixEntries() throws {

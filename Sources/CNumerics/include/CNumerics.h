@@ -87,6 +87,24 @@ void ntkb_abrelu_hidden_layer(size_t n, double a, double b, double weight_var, d
                               double root_qi, const double *root_qj, double *sigma, const double *det,
                               double *theta, double *next_det);
 
+/// Pieces of [0, π] in the tables of `ntkb_angular_readout`, and the polynomials' degree.
+#define NTKB_ANGULAR_PIECES 8
+#define NTKB_ANGULAR_DEGREE 13
+
+/// The readout of a bias-free ABReLU network in NTK parameterization from the first layer
+/// (AngularReadout.swift, Docs/kernels.md "Bias-free networks"): with r = √q_i·√q_j and
+/// θ = atan2(√det, Σ) of the first layer, 𝒦 = r·P(θ) + readout_bias_var and Θ_body = r·B(θ),
+/// where P and B are polynomials on NTKB_ANGULAR_PIECES equal pieces of [0, π]: on piece p, in
+/// x ∈ [−1, 1] across the piece, P = Σ_k table[k·NTKB_ANGULAR_PIECES + p]·x^k,
+/// k = 0…NTKB_ANGULAR_DEGREE (Horner, fused multiply-adds). Writes 𝒦 to `nngp` and `head`,
+/// Θ = 𝒦 + Θ_body to `ntk` and Θ_body to `body` (any may be NULL; none is read back, so they may
+/// share a scratch buffer) for n pairs from root_qj[0], sigma[0], det[0] on. Returns 0 if some Θ
+/// is not finite, else 1.
+int ntkb_angular_readout(size_t n, const double *nngp_table, const double *body_table, double readout_bias_var,
+                         double root_qi, const double *root_qj, const double *sigma, const double *det,
+                         double *nngp, double *ntk, double *head, double *body);
+
+
 /// The first layer of a row segment in NTK parameterization: Σ¹[k] = scale·inner[k] + shift
 /// (the inner products x_i·x_j), Θ¹[k] = Σ¹[k], and if det is not NULL det[k] = q1·q2[k] − Σ¹[k]²,
 /// each product and difference rounded on its own. The k where that difference is not at least
