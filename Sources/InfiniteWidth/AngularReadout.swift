@@ -108,6 +108,14 @@ struct AngularReadout: Sendable {
         Double(AngularNodePrecision.cos(AngularNodePrecision.pi * (AngularNodePrecision($0) + 0.5) / AngularNodePrecision(degree + 1)))
     }
 
+    /// T_k(x_j) = cos(πk(j + ½)/(degree + 1)) at index k·(degree + 1) + j, in the nodes' precision.
+    static let chebyshevCosines: [AngularNodePrecision] = (0...degree).flatMap { k in
+        (0...degree).map { j in
+            AngularNodePrecision.cos(AngularNodePrecision.pi * AngularNodePrecision(k) * (AngularNodePrecision(j) + 0.5)
+                                     / AngularNodePrecision(degree + 1))
+        }
+    }
+
     /// Points between the nodes, and the ends of the piece.
     static let checkPoints: [Double] = {
         let nodes = chebyshevNodes.sorted()
@@ -126,9 +134,7 @@ struct AngularReadout: Sendable {
         current[1] = 1           // T_1
         for k in 0..<count {
             var c: T = 0
-            for (j, f) in values.enumerated() {
-                c += f * T.cos(T.pi * T(k) * (T(j) + 0.5) / T(count))
-            }
+            for (j, f) in values.enumerated() { c += f * chebyshevCosines[k * count + j] }
             c *= (k == 0 ? 1 : 2) / T(count)
             let t = k == 0 ? previous : current
             for m in 0..<count { power[m] += c * t[m] }

@@ -192,25 +192,22 @@ final class KernelPropertyTests: XCTestCase {
         guard ntkb_uses_avx2() != 0 else { throw XCTSkip("this CPU has no AVX2+FMA") }
         let x = randomInputs(23, 4, seed: 30)
         defer { ntkb_force_scalar(0) }
-        for activation in [Activation.relu, .abReLU(negativeSlope: -0.5, positiveSlope: 1.5), .erf, .gelu] {
-            let arch = try Architecture(depth: 6, activation: activation, biasStd: 0.3)
-            ntkb_force_scalar(0)
-            let vector = try KernelRecursion(arch).kernels(x)
-            ntkb_force_scalar(1)
-            let scalar = try KernelRecursion(arch).kernels(x)
-            XCTAssertLessThan(vector.ntk.maxRelativeDifference(to: scalar.ntk), 1e-14, "\(activation)")
-            XCTAssertLessThan(vector.nngp.maxRelativeDifference(to: scalar.nngp), 1e-14, "\(activation)")
-        }
         // Bias-free ReLU reads out through the angular tables: vector paths with the permuted
         // coefficients and the vector angle, the scalar path with table lookups and atan2.
         let biasFree = try Architecture(depth: 5, activation: .relu)
         XCTAssertTrue(KernelRecursion(biasFree).readsOutFromAngles(inputDimension: 4, depths: [5]))
-        ntkb_force_scalar(0)
-        let tablesVector = try KernelRecursion(biasFree).kernels(x)
-        ntkb_force_scalar(1)
-        let tablesScalar = try KernelRecursion(biasFree).kernels(x)
-        XCTAssertLessThan(tablesVector.ntk.maxRelativeDifference(to: tablesScalar.ntk), 1e-14, "angular tables")
-        XCTAssertLessThan(tablesVector.body.maxRelativeDifference(to: tablesScalar.body), 1e-14, "angular tables")
+        let cases = try [Activation.relu, .abReLU(negativeSlope: -0.5, positiveSlope: 1.5), .erf, .gelu].map {
+            (try Architecture(depth: 6, activation: $0, biasStd: 0.3), "\($0)")
+        } + [(biasFree, "angular tables")]
+        for (arch, label) in cases {
+            ntkb_force_scalar(0)
+            let vector = try KernelRecursion(arch).kernels(x)
+            ntkb_force_scalar(1)
+            let scalar = try KernelRecursion(arch).kernels(x)
+            XCTAssertLessThan(vector.ntk.maxRelativeDifference(to: scalar.ntk), 1e-14, label)
+            XCTAssertLessThan(vector.nngp.maxRelativeDifference(to: scalar.nngp), 1e-14, label)
+            XCTAssertLessThan(vector.body.maxRelativeDifference(to: scalar.body), 1e-14, label)
+        }
         // The convolutional ReLU map: the vector paths take the angle from the half angle, the
         // scalar path from atan2.
         let conv = try Convolution(filterHeight: 3, filterWidth: 3, imageHeight: 4, imageWidth: 5, channels: 1)
