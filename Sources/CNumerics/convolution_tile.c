@@ -105,23 +105,40 @@ NTKB_AVX2 static size_t activate_avx2(size_t n, double m_s, double c_s, double r
     }
     return k;
 }
-/// `activate_avx2` on eight lanes, operation for operation (bit-identical results).
-NTKB_AVX512 static size_t activate_avx512(size_t n, double m_s, double c_s, double root_qi, const double *root_qj,
-                                          double *sigma, double *theta) {
+/// Every site of a tile on eight lanes (the call's whole work: no per-site call, constants held
+/// in registers), each site's last partial vector under a mask, so every pair takes the same
+/// operations whatever its lane; the angle by `ntkb_pair_angle_permuted_avx512`. det is formed
+/// as (r − |Σ|)(r + |Σ|), the same product as (r − Σ)(r + Σ), with r + |Σ| shared with the angle.
+NTKB_AVX512 static void activate_sites_avx512(size_t sites, size_t pairs, double m_s, double c_s,
+                                              const long *first_pixel, const long *second_pixel,
+                                              const double *root_row, size_t row_stride,
+                                              const double *root_columns, size_t column_stride, long diagonal,
+                                              const double *exact_hat, const double *exact_dot, double *sigma,
+                                              double *theta) {
     const __m512d m = _mm512_set1_pd(m_s), c = _mm512_set1_pd(c_s), zero = _mm512_setzero_pd();
-    const __m512d ri = _mm512_set1_pd(root_qi);
-    size_t k = 0;
-    for (; k + 8 <= n; k += 8) {
-        const __m512d s_ij = _mm512_loadu_pd(sigma + k);
-        const __m512d r = _mm512_mul_pd(ri, _mm512_loadu_pd(root_qj + k));
-        const __m512d det = _mm512_mul_pd(_mm512_sub_pd(r, s_ij), _mm512_add_pd(r, s_ij));
-        const __m512d s = _mm512_sqrt_pd(_mm512_max_pd(det, zero));
-        const __m512d angle = ntkb_pair_angle_avx512(s, s_ij, r);
-        const __m512d dot = _mm512_fnmadd_pd(c, angle, m);
-        _mm512_storeu_pd(sigma + k, _mm512_fmadd_pd(c, s, _mm512_mul_pd(s_ij, dot)));
-        _mm512_storeu_pd(theta + k, _mm512_mul_pd(_mm512_loadu_pd(theta + k), dot));
+    for (size_t site = 0; site < sites; site++) {
+        const size_t p = (size_t)first_pixel[site], q = (size_t)second_pixel[site];
+        const __m512d ri = _mm512_set1_pd(root_row[p * row_stride]);
+        const double *root_qj = root_columns + q * column_stride;
+        double *sig = sigma + site * pairs, *th = theta + site * pairs;
+        const int exact = diagonal >= 0 && p == q;
+        const double theta_before = exact ? th[diagonal] : 0;
+        for (size_t k = 0; k < pairs; k += 8) {
+            const __mmask8 lanes = pairs - k >= 8 ? 0xFF : (__mmask8)((1u << (pairs - k)) - 1);
+            const __m512d s_ij = _mm512_maskz_loadu_pd(lanes, sig + k);
+            const __m512d r = _mm512_mul_pd(ri, _mm512_maskz_loadu_pd(lanes, root_qj + k));
+            const __m512d magnitude = _mm512_abs_pd(s_ij), large = _mm512_add_pd(r, magnitude);
+            const __m512d det = _mm512_mul_pd(_mm512_sub_pd(r, magnitude), large);
+            const __m512d s = _mm512_sqrt_pd(_mm512_max_pd(det, zero));
+            const __m512d dot = _mm512_fnmadd_pd(c, ntkb_pair_angle_permuted_avx512(s, large, s_ij), m);
+            _mm512_mask_storeu_pd(sig + k, lanes, _mm512_fmadd_pd(c, s, _mm512_mul_pd(s_ij, dot)));
+            _mm512_mask_storeu_pd(th + k, lanes, _mm512_mul_pd(_mm512_maskz_loadu_pd(lanes, th + k), dot));
+        }
+        if (exact) {
+            sig[diagonal] = exact_hat[p * row_stride];
+            th[diagonal] = theta_before * exact_dot[p * row_stride];
+        }
     }
-    return k;
 }
 #endif
 
@@ -131,7 +148,12 @@ void ntkb_conv_abrelu_activate(size_t sites, size_t pairs, double a, double b, c
                                const double *exact_hat, const double *exact_dot, double *sigma, double *theta) {
     const double m = 0.5 * (a * a + b * b), c = (a - b) * (a - b) / two_pi;
 #if NTKB_HAVE_AVX2_PATH
-    const int vector = ntkb_uses_avx2(), wide = ntkb_uses_avx512();
+    if (ntkb_uses_avx512()) {
+        activate_sites_avx512(sites, pairs, m, c, first_pixel, second_pixel, root_row, row_stride, root_columns,
+                              column_stride, diagonal, exact_hat, exact_dot, sigma, theta);
+        return;
+    }
+    const int vector = ntkb_uses_avx2();
 #endif
     for (size_t s = 0; s < sites; s++) {
         const size_t p = (size_t)first_pixel[s], q = (size_t)second_pixel[s];
@@ -142,8 +164,7 @@ void ntkb_conv_abrelu_activate(size_t sites, size_t pairs, double a, double b, c
         const double theta_before = exact ? th[diagonal] : 0;
         size_t done = 0;
 #if NTKB_HAVE_AVX2_PATH
-        if (wide) done = activate_avx512(pairs, m, c, root_qi, root_qj, sig, th);
-        if (vector) done += activate_avx2(pairs - done, m, c, root_qi, root_qj + done, sig + done, th + done);
+        if (vector) done = activate_avx2(pairs, m, c, root_qi, root_qj, sig, th);
 #endif
         activate_scalar(done, pairs, m, c, root_qi, root_qj, sig, th);
         if (exact) {

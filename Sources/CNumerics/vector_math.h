@@ -157,6 +157,43 @@ NTKB_AVX512 static inline __m512d ntkb_pair_angle_avx512(__m512d s, __m512d sigm
     const __mmask8 obtuse = _mm512_cmp_pd_mask(sigma, zero, _CMP_LT_OQ);
     return _mm512_mask_sub_pd(phi, obtuse, _mm512_set1_pd(3.14159265358979323846), phi);
 }
+
+/// The angle θ ∈ [0, π] of a pair, as `ntkb_pair_angle_avx512` (the half angle t = s/large =
+/// tan(φ/2), large = r + |σ|), with the reduction chosen by arithmetic instead of comparisons and
+/// blends: t is estimated from a 14-bit reciprocal of `large`, k = round(7t) ∈ 0…7 (the low bits
+/// of 7t + 1.5·2⁵²), and the center c_k = k/7 and 2·atan c_k are permuted from registers. One
+/// division gives u = (s − c_k·large)/(large + c_k·s) = tan(φ/2 − atan c_k), |u| ≤ 1/14 (+ the
+/// estimate's 7·2⁻¹⁴ slack), where 2·atan u = u·(2 − 2u²/3 + … + 2u¹²/13) is exact to below 1e-17
+/// relative; φ = 2·atan c_k + u·(…). k = 0 (c = 0) keeps full relative accuracy at small angles.
+/// Lanes with large = 0 give 0. About a third fewer operations than the compare-and-blend form,
+/// to a few ulp as well; the reciprocal estimate is implementation-specific, so an interval choice
+/// (not the accuracy) may differ between CPU models, and this form has no AVX2 twin.
+NTKB_AVX512 static inline __m512d ntkb_pair_angle_permuted_avx512(__m512d s, __m512d large, __m512d sigma) {
+    const __m512d zero = _mm512_setzero_pd();
+    const __mmask8 nonzero = _mm512_cmp_pd_mask(large, zero, _CMP_GT_OQ);
+    const __m512d estimate = _mm512_mul_pd(s, _mm512_rcp14_pd(large));
+    const __m512i k = _mm512_castpd_si512(_mm512_fmadd_pd(estimate, _mm512_set1_pd(7.0),
+                                                          _mm512_set1_pd(6755399441055744.0)));   // 1.5·2⁵²
+    const __m512d centers = _mm512_setr_pd(0.0, 1.0 / 7, 2.0 / 7, 3.0 / 7, 4.0 / 7, 5.0 / 7, 6.0 / 7, 1.0);
+    // 2·atan of each (rounded) center, correctly rounded.
+    const __m512d bases = _mm512_setr_pd(0.0, 0.28379410920832782, 0.55659931801022267, 0.80978357257016675,
+                                         1.0382922284930458, 1.240498971965643, 1.4172525442553405,
+                                         1.5707963267948966);
+    const __m512d center = _mm512_maskz_permutexvar_pd(nonzero, k, centers);
+    const __m512d base = _mm512_maskz_permutexvar_pd(nonzero, k, bases);
+    const __m512d u = _mm512_maskz_div_pd(nonzero, _mm512_fnmadd_pd(center, large, s), _mm512_fmadd_pd(center, s, large));
+    const __m512d z = _mm512_mul_pd(u, u);
+    __m512d p = _mm512_set1_pd(2.0 / 13.0);
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(-2.0 / 11.0));
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(2.0 / 9.0));
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(-2.0 / 7.0));
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(2.0 / 5.0));
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(-2.0 / 3.0));
+    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(2.0));
+    const __m512d phi = _mm512_fmadd_pd(u, p, base);
+    const __mmask8 obtuse = _mm512_cmp_pd_mask(sigma, zero, _CMP_LT_OQ);
+    return _mm512_mask_sub_pd(phi, obtuse, _mm512_set1_pd(3.14159265358979323846), phi);
+}
 #else
 #define NTKB_HAVE_AVX2_PATH 0
 #endif

@@ -3,7 +3,9 @@ import LinearAlgebra
 /// The per-point, per-pixel variances of a convolutional network, q^l_i[p] = Σ^l(x_i, x_i)[p, p]
 /// for every hidden layer l, and their exact diagonal maps Σ̂^l_i[p], Σ̇^l_i[p]. The spatial
 /// diagonal of a point's own kernel depends only on itself (a convolution maps the spatial
-/// diagonal to itself), so this is the flatten engine run on the pairs (x_i, x_i): O(n·H·W·K·L).
+/// diagonal to itself), so this is the flatten engine run on the pairs (x_i, x_i): O(n·H·W·K·L),
+/// on all cores, a chunk of points per worker (each point's values are the same whichever chunk
+/// holds it: every operation is per point).
 ///
 /// Layout: index p·n + i (pixel-major), so that a run of points at one pixel is contiguous —
 /// the run of q_j that the dual maps take for a row point x_i.
@@ -17,45 +19,66 @@ struct PixelVariances: Sendable {
     let dot: [[Double]]
 
     init(_ x: Matrix, convolution: Convolution, layers: [KernelLayer], maps: ConvolutionalDualMaps) {
-        let n = x.rows, pixels = convolution.pixels, c = convolution.channels
-        let sites = OffsetClass(convolution, offsetY: 0, offsetX: 0)
-        var state = [Double](repeating: 0, count: pixels * n)
+        let depth = layers.filter { if case .activation = $0 { true } else { false } }.count
+        // Four kinds per hidden layer (variance, root, hat, dot), written by the workers in place.
+        let kinds = Matrix.producing(4 * depth, rows: convolution.pixels, columns: x.rows) { pointers in
+            let outputs = pointers.map(SharedPointer.init)
+            ParallelLoop.forEachChunk(count: x.rows) { points in
+                Self.run(points, of: x, convolution, layers, maps, into: outputs)
+            }
+        }
+        count = x.rows
+        variance = (0..<depth).map { kinds[4 * $0].elements }
+        root = (0..<depth).map { kinds[4 * $0 + 1].elements }
+        hat = (0..<depth).map { kinds[4 * $0 + 2].elements }
+        dot = (0..<depth).map { kinds[4 * $0 + 3].elements }
+    }
+
+    /// The layers for the points `points` of `x`, pixel-major in a chunk-sized state, each hidden
+    /// layer's four kinds copied out to `outputs[4·(l − 1) + kind]` at p·n + i.
+    private static func run(_ points: Range<Int>, of x: Matrix, _ convolution: Convolution, _ layers: [KernelLayer],
+                            _ maps: ConvolutionalDualMaps, into outputs: [SharedPointer<Double>]) {
+        let (n, m, pixels, c) = (x.rows, points.count, convolution.pixels, convolution.channels)
+        var state = [Double](repeating: 0, count: pixels * m)
         x.withUnsafeBufferPointer { xs in
-            for i in 0..<n {
+            for (k, i) in points.enumerated() {
                 for p in 0..<pixels {
                     let pixel = xs.baseAddress! + i * x.columns + p * c
                     var sum = 0.0
-                    for k in 0..<c { sum += pixel[k] * pixel[k] }
-                    state[p * n + i] = sum / Double(c)
+                    for channel in 0..<c { sum += pixel[channel] * pixel[channel] }
+                    state[p * m + k] = sum / Double(c)
                 }
             }
         }
-        var scratch = [Double](repeating: 0, count: pixels * n)
-        var variance: [[Double]] = [], hat: [[Double]] = [], dot: [[Double]] = []
-        let filterSize = Double(convolution.filterSize)
+        let sites = OffsetClass(convolution, offsetY: 0, offsetX: 0)
+        var scratch = [Double](repeating: 0, count: pixels * m)
+        var layerIndex = 0
+        func store(_ values: [Double], kind: Int, _ transform: (Double) -> Double = { $0 }) {
+            let out = outputs[4 * layerIndex + kind].base + points.lowerBound
+            for p in 0..<pixels {
+                for k in 0..<m { out[p * n + k] = transform(values[p * m + k]) }
+            }
+        }
         for layer in layers {
             switch layer {
             case let .convolution(w, v):
                 state.withUnsafeMutableBufferPointer { s in
                     scratch.withUnsafeMutableBufferPointer { t in
-                        sites.convolve(s.baseAddress!, pairs: n, scale: w / filterSize, shift: v, addend: nil,
-                                       scratch: t.baseAddress!)
+                        sites.convolve(s.baseAddress!, pairs: m, scale: w / Double(convolution.filterSize), shift: v,
+                                       addend: nil, scratch: t.baseAddress!)
                     }
                 }
             case .activation:
                 let (layerHat, layerDot) = maps.diagonals(state)
-                variance.append(state)
-                hat.append(layerHat)
-                dot.append(layerDot)
-                state = hat.last!
+                store(state, kind: 0)
+                store(state, kind: 1) { $0.squareRoot() }
+                store(layerHat, kind: 2)
+                store(layerDot, kind: 3)
+                state = layerHat
+                layerIndex += 1
             default:
                 preconditionFailure("per-pixel variances run the hidden layers only")
             }
         }
-        count = n
-        self.variance = variance
-        root = variance.map { $0.map { $0.squareRoot() } }
-        self.hat = hat
-        self.dot = dot
     }
 }
