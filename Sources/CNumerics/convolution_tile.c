@@ -135,8 +135,8 @@ NTKB_AVX512 static void activate_sites_avx512(size_t sites, size_t pairs, double
             _mm512_mask_storeu_pd(th + k, lanes, _mm512_mul_pd(_mm512_maskz_loadu_pd(lanes, th + k), dot));
         }
         if (exact) {
-            sig[diagonal] = exact_hat[p * row_stride];
-            th[diagonal] = theta_before * exact_dot[p * row_stride];
+            sig[diagonal] = exact_hat[p];
+            th[diagonal] = theta_before * exact_dot[p];
         }
     }
 }
@@ -168,8 +168,8 @@ void ntkb_conv_abrelu_activate(size_t sites, size_t pairs, double a, double b, c
 #endif
         activate_scalar(done, pairs, m, c, root_qi, root_qj, sig, th);
         if (exact) {
-            sig[diagonal] = exact_hat[p * row_stride];
-            th[diagonal] = theta_before * exact_dot[p * row_stride];
+            sig[diagonal] = exact_hat[p];
+            th[diagonal] = theta_before * exact_dot[p];
         }
     }
 }

@@ -130,15 +130,16 @@ struct ConvolutionalTileEngine: @unchecked Sendable {
 
     /// Σ ← Σ̂(Σ), Θ ← Σ̇(Σ) ⊙ Θ at every site, one dual-map run per site (the row point's
     /// variance at p against the tile's points' variances at p'). The pair (x_i, x_i) of a
-    /// symmetric call takes the exact diagonal maps at its same-pixel sites.
+    /// symmetric call takes the exact diagonal maps at its same-pixel sites (the class (0, 0)).
     private func activate(_ tile: PairTile, _ offsetClass: OffsetClass, _ ws: TileWorkspace, layer l: Int) {
         let pairs = tile.columns.count, i = tile.row, j0 = tile.columns.lowerBound
-        let diagonalPair = isSymmetric && tile.columns.contains(i) ? i - j0 : nil
+        let diagonalPair = isSymmetric && offsetClass.isSamePixel && tile.columns.contains(i) ? i - j0 : nil
         let n1 = points1.count, n2 = points2.count, maps = self.maps
         if case let .abReLU(a, b) = maps.dual.form {
             activateABReLU(tile, offsetClass, ws, layer: l, a: a, b: b, diagonalPair: diagonalPair)
             return
         }
+        let exactMaps = diagonalPair == nil ? nil : points1.diagonalMaps(point: i, layer: l, maps: maps)
         points1.variance[l - 1].withUnsafeBufferPointer { q1 in
         points1.root[l - 1].withUnsafeBufferPointer { root1 in
         points2.variance[l - 1].withUnsafeBufferPointer { q2 in
@@ -152,8 +153,8 @@ struct ConvolutionalTileEngine: @unchecked Sendable {
                            qj: q2.baseAddress! + q * n2 + j0, rootQj: root2.baseAddress! + q * n2 + j0,
                            sigma: sigma, determinant: ws.determinant, sigmaHat: ws.hat, sigmaDot: ws.dot)
                 if exact {
-                    ws.hat[diagonalPair!] = points1.hat[l - 1][p * n1 + i]
-                    ws.dot[diagonalPair!] = points1.dot[l - 1][p * n1 + i]
+                    ws.hat[diagonalPair!] = exactMaps!.hat[p]
+                    ws.dot[diagonalPair!] = exactMaps!.dot[p]
                 }
                 ntkb_activation_update(pairs, ws.hat, ws.dot, sigma, theta)
             }
@@ -169,15 +170,16 @@ struct ConvolutionalTileEngine: @unchecked Sendable {
                                 a: Double, b: Double, diagonalPair: Int?) {
         let pairs = tile.columns.count, i = tile.row, j0 = tile.columns.lowerBound
         let n1 = points1.count, n2 = points2.count
+        let exactMaps = diagonalPair == nil ? ([0], [0]) : points1.diagonalMaps(point: i, layer: l, maps: maps)
         offsetClass.firstPixel.withUnsafeBufferPointer { first in
         offsetClass.secondPixel.withUnsafeBufferPointer { second in
         points1.root[l - 1].withUnsafeBufferPointer { root1 in
         points2.root[l - 1].withUnsafeBufferPointer { root2 in
-        points1.hat[l - 1].withUnsafeBufferPointer { hat1 in
-        points1.dot[l - 1].withUnsafeBufferPointer { dot1 in
+        exactMaps.0.withUnsafeBufferPointer { hat in
+        exactMaps.1.withUnsafeBufferPointer { dot in
             ntkb_conv_abrelu_activate(offsetClass.count, pairs, a, b, first.baseAddress!, second.baseAddress!,
                                       root1.baseAddress! + i, n1, root2.baseAddress! + j0, n2, diagonalPair ?? -1,
-                                      hat1.baseAddress! + i, dot1.baseAddress! + i, ws.sigma, ws.theta)
+                                      hat.baseAddress!, dot.baseAddress!, ws.sigma, ws.theta)
         }
         }
         }

@@ -1,7 +1,8 @@
 import LinearAlgebra
 
 /// The per-point, per-pixel variances of a convolutional network, q^l_i[p] = Σ^l(x_i, x_i)[p, p]
-/// for every hidden layer l, and their exact diagonal maps Σ̂^l_i[p], Σ̇^l_i[p]. The spatial
+/// for every hidden layer l, and their square roots (the exact diagonal maps Σ̂^l_i[p], Σ̇^l_i[p]
+/// of a row point are `diagonalMaps(point:layer:maps:)`, formed where a tile needs them). The spatial
 /// diagonal of a point's own kernel depends only on itself (a convolution maps the spatial
 /// diagonal to itself), so this is the flatten engine run on the pairs (x_i, x_i): O(n·H·W·K·L),
 /// on all cores, a chunk of points per worker (each point's values are the same whichever chunk
@@ -14,28 +15,30 @@ struct PixelVariances: Sendable {
     /// variance[l − 1][p·n + i] = q^l_i[p], and its square root.
     let variance: [[Double]]
     let root: [[Double]]
-    /// hat[l − 1][p·n + i] = Σ̂^l_i[p, p],  dot[l − 1][p·n + i] = Σ̇^l_i[p, p].
-    let hat: [[Double]]
-    let dot: [[Double]]
 
     init(_ x: Matrix, convolution: Convolution, layers: [KernelLayer], maps: ConvolutionalDualMaps) {
         let depth = layers.filter { if case .activation = $0 { true } else { false } }.count
-        // Four kinds per hidden layer (variance, root, hat, dot), written by the workers in place.
-        let kinds = Matrix.producing(4 * depth, rows: convolution.pixels, columns: x.rows) { pointers in
+        // Two kinds per hidden layer (variance, root), written by the workers in place.
+        let kinds = Matrix.producing(2 * depth, rows: convolution.pixels, columns: x.rows) { pointers in
             let outputs = pointers.map(SharedPointer.init)
             ParallelLoop.forEachChunk(count: x.rows) { points in
                 Self.run(points, of: x, convolution, layers, maps, into: outputs)
             }
         }
         count = x.rows
-        variance = (0..<depth).map { kinds[4 * $0].elements }
-        root = (0..<depth).map { kinds[4 * $0 + 1].elements }
-        hat = (0..<depth).map { kinds[4 * $0 + 2].elements }
-        dot = (0..<depth).map { kinds[4 * $0 + 3].elements }
+        variance = (0..<depth).map { kinds[2 * $0].elements }
+        root = (0..<depth).map { kinds[2 * $0 + 1].elements }
+    }
+
+    /// Σ̂^l_i[p, p] and Σ̇^l_i[p, p] of point i at every pixel p (the maps are elementwise, so
+    /// these are the values the recursion above continued with).
+    func diagonalMaps(point i: Int, layer l: Int, maps: ConvolutionalDualMaps) -> (hat: [Double], dot: [Double]) {
+        let q = variance[l - 1]
+        return maps.diagonals(stride(from: i, to: q.count, by: count).map { q[$0] })
     }
 
     /// The layers for the points `points` of `x`, pixel-major in a chunk-sized state, each hidden
-    /// layer's four kinds copied out to `outputs[4·(l − 1) + kind]` at p·n + i.
+    /// layer's variance and root copied out to `outputs[2·(l − 1)]`, `outputs[2·(l − 1) + 1]` at p·n + i.
     private static func run(_ points: Range<Int>, of x: Matrix, _ convolution: Convolution, _ layers: [KernelLayer],
                             _ maps: ConvolutionalDualMaps, into outputs: [SharedPointer<Double>]) {
         let (n, m, pixels, c) = (x.rows, points.count, convolution.pixels, convolution.channels)
@@ -53,10 +56,16 @@ struct PixelVariances: Sendable {
         let sites = OffsetClass(convolution, offsetY: 0, offsetX: 0)
         var scratch = [Double](repeating: 0, count: pixels * m)
         var layerIndex = 0
-        func store(_ values: [Double], kind: Int, _ transform: (Double) -> Double = { $0 }) {
-            let out = outputs[4 * layerIndex + kind].base + points.lowerBound
-            for p in 0..<pixels {
-                for k in 0..<m { out[p * n + k] = transform(values[p * m + k]) }
+        func store(_ values: [Double]) {
+            let variance = outputs[2 * layerIndex].base + points.lowerBound
+            let root = outputs[2 * layerIndex + 1].base + points.lowerBound
+            values.withUnsafeBufferPointer { q in
+                for p in 0..<pixels {
+                    for k in 0..<m {
+                        variance[p * n + k] = q[p * m + k]
+                        root[p * n + k] = q[p * m + k].squareRoot()
+                    }
+                }
             }
         }
         for layer in layers {
@@ -69,12 +78,8 @@ struct PixelVariances: Sendable {
                     }
                 }
             case .activation:
-                let (layerHat, layerDot) = maps.diagonals(state)
-                store(state, kind: 0)
-                store(state, kind: 1) { $0.squareRoot() }
-                store(layerHat, kind: 2)
-                store(layerDot, kind: 3)
-                state = layerHat
+                store(state)
+                state = maps.diagonals(state).hat
                 layerIndex += 1
             default:
                 preconditionFailure("per-pixel variances run the hidden layers only")

@@ -57,8 +57,11 @@ struct OffsetClass: Sendable {
     /// p and p' of every site (site = vertical position · horizontal positions + horizontal position).
     let firstPixel: [Int]
     let secondPixel: [Int]
+    /// Whether this is the offset (0, 0): every site a same-pixel site p = p' (and no other class has one).
+    let isSamePixel: Bool
 
     init(_ convolution: Convolution, offsetY: Int, offsetX: Int) {
+        isSamePixel = offsetY == 0 && offsetX == 0
         vertical = Axis(extent: convolution.imageHeight, offset: offsetY, filter: convolution.filterHeight,
                         padding: convolution.padding)
         horizontal = Axis(extent: convolution.imageWidth, offset: offsetX, filter: convolution.filterWidth,

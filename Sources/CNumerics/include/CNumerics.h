@@ -216,7 +216,7 @@ void ntkb_box_convolve_pair(size_t vertical_positions, size_t vertical_taps, con
 /// Σ̇ = m − c·θ, Σ̂ = c·√det + Σ·Σ̇ (m = (a² + b²)/2, c = (a − b)²/2π); then Σ ← Σ̂, Θ ← Σ̇·Θ.
 /// √qi of pixel p is root_row[p·row_stride], the run √qj of pixel q starts at
 /// root_columns + q·column_stride. If diagonal ≥ 0, that pair at same-pixel sites takes the
-/// exact maps exact_hat[p·row_stride], exact_dot[p·row_stride]. Layout: sigma[s·pairs + k].
+/// exact maps exact_hat[p], exact_dot[p]. Layout: sigma[s·pairs + k].
 void ntkb_conv_abrelu_activate(size_t sites, size_t pairs, double a, double b, const long *first_pixel,
                                const long *second_pixel, const double *root_row, size_t row_stride,
                                const double *root_columns, size_t column_stride, long diagonal,
