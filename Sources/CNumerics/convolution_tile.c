@@ -3,6 +3,8 @@
 // one call, so that no per-site call crosses from Swift. Arithmetic is that of ntkb_sum_runs,
 // ntkb_pair_determinant and ntkb_activation_update, in the same order; the angle of a pair comes
 // from its half angle (`ntkb_pair_angle_*`, fewer operations than atan2; the scalar tail uses atan2).
+// On AVX-512 the activation takes every lane of a tile itself (masked tails) with the reduction
+// chosen by arithmetic (`ntkb_pair_angle_permuted_avx512`), so a pair's bits never depend on its lane.
 #include <math.h>
 #include "CNumerics.h"
 #include "vector_math.h"

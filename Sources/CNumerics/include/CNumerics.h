@@ -212,7 +212,8 @@ void ntkb_box_convolve_pair(size_t vertical_positions, size_t vertical_taps, con
 
 /// The ABReLU(a, b) activation of every site of a tile (site s: pixels first_pixel[s] of the row
 /// point, second_pixel[s] of the columns): det = (r − Σ)(r + Σ) with r = √qi·√qj, θ = atan2(√det, Σ)
-/// (vector paths: θ = 2·atan(√det/(r + Σ)) for Σ ≥ 0, π − 2·atan(√det/(r − Σ)) for Σ < 0),
+/// (vector paths: θ = 2·atan(√det/(r + Σ)) for Σ ≥ 0, π − 2·atan(√det/(r − Σ)) for Σ < 0; on
+/// AVX-512 every pair, tails under a mask, with the reduction of `ntkb_pair_angle_permuted_avx512`),
 /// Σ̇ = m − c·θ, Σ̂ = c·√det + Σ·Σ̇ (m = (a² + b²)/2, c = (a − b)²/2π); then Σ ← Σ̂, Θ ← Σ̇·Θ.
 /// √qi of pixel p is root_row[p·row_stride], the run √qj of pixel q starts at
 /// root_columns + q·column_stride. If diagonal ≥ 0, that pair at same-pixel sites takes the
