@@ -175,3 +175,77 @@ void ntkb_conv_abrelu_activate(size_t sites, size_t pairs, double a, double b, c
         }
     }
 }
+
+#pragma STDC FP_CONTRACT OFF   // products and sums rounded separately, as in the Swift they replace
+
+#if NTKB_HAVE_AVX2_PATH
+NTKB_AVX512 static void input_products_avx512(size_t sites, size_t pairs, const long *first_pixel,
+                                              const long *second_pixel, const double *row,
+                                              const double *columns, size_t column_stride, double *sigma) {
+    for (size_t site = 0; site < sites; site++) {
+        const __m512d value = _mm512_set1_pd(row[first_pixel[site]]);
+        const double *run = columns + (size_t)second_pixel[site] * column_stride;
+        double *out = sigma + site * pairs;
+        for (size_t k = 0; k < pairs; k += 8) {
+            const __mmask8 lanes = pairs - k >= 8 ? 0xFF : (__mmask8)((1u << (pairs - k)) - 1);
+            _mm512_mask_storeu_pd(out + k, lanes, _mm512_mul_pd(value, _mm512_maskz_loadu_pd(lanes, run + k)));
+        }
+    }
+}
+
+NTKB_AVX512 static void add_sites_avx512(size_t sites, size_t pairs, const double *values, double *sums) {
+    for (size_t k = 0; k < pairs; k += 8) {
+        const __mmask8 lanes = pairs - k >= 8 ? 0xFF : (__mmask8)((1u << (pairs - k)) - 1);
+        __m512d sum = _mm512_maskz_loadu_pd(lanes, sums + k);
+        for (size_t site = 0; site < sites; site++)
+            sum = _mm512_add_pd(sum, _mm512_maskz_loadu_pd(lanes, values + site * pairs + k));
+        _mm512_mask_storeu_pd(sums + k, lanes, sum);
+    }
+}
+#endif
+
+void ntkb_conv_input_products(size_t sites, size_t pairs, size_t channels, const long *first_pixel,
+                              const long *second_pixel, const double *row, const double *columns,
+                              size_t column_stride, double *sigma) {
+#if NTKB_HAVE_AVX2_PATH
+    if (channels == 1 && ntkb_uses_avx512()) {
+        input_products_avx512(sites, pairs, first_pixel, second_pixel, row, columns, column_stride, sigma);
+        return;
+    }
+#endif
+    const double scale = 1.0 / (double)channels;
+    for (size_t site = 0; site < sites; site++) {
+        const double *pixel = row + (size_t)first_pixel[site] * channels;
+        const double *run = columns + (size_t)second_pixel[site] * column_stride;
+        double *out = sigma + site * pairs;
+        if (channels == 1) {
+            for (size_t k = 0; k < pairs; k++) out[k] = pixel[0] * run[k];
+            continue;
+        }
+        for (size_t k = 0; k < pairs; k++) {
+            double sum = 0;
+            for (size_t m = 0; m < channels; m++) {
+                const double product = pixel[m] * run[k * channels + m];
+                sum += product;
+            }
+            out[k] = sum * scale;
+        }
+    }
+}
+
+void ntkb_conv_add_sites(size_t sites, size_t pairs, const double *sigma, const double *theta, double *sum_sigma,
+                         double *sum_theta) {
+#if NTKB_HAVE_AVX2_PATH
+    if (ntkb_uses_avx512()) {
+        add_sites_avx512(sites, pairs, sigma, sum_sigma);
+        add_sites_avx512(sites, pairs, theta, sum_theta);
+        return;
+    }
+#endif
+    for (size_t site = 0; site < sites; site++) {
+        for (size_t k = 0; k < pairs; k++) {
+            sum_sigma[k] += sigma[site * pairs + k];
+            sum_theta[k] += theta[site * pairs + k];
+        }
+    }
+}

@@ -105,26 +105,17 @@ struct ConvolutionalTileEngine: @unchecked Sendable {
 
     /// Σ⁰[p, p'] = x_i[p]·x_j[p']/C at every site of the class; Θ⁰ = 0 (implicit).
     private func loadInput(_ tile: PairTile, _ offsetClass: OffsetClass, _ ws: TileWorkspace) {
-        let pairs = tile.columns.count, c = convolution.channels, scale = 1 / Double(c)
+        let c = convolution.channels
         x1.withUnsafeBufferPointer { a in
-            pixelMajor2.withUnsafeBufferPointer { b in
-                let row = a.baseAddress! + tile.row * x1.columns
-                for s in 0..<offsetClass.count {
-                    let pixel = row + offsetClass.firstPixel[s] * c
-                    let run = b.baseAddress! + (offsetClass.secondPixel[s] * count2 + tile.columns.lowerBound) * c
-                    let out = ws.sigma + s * pairs
-                    if c == 1 {
-                        let value = pixel[0]
-                        for k in 0..<pairs { out[k] = value * run[k] }
-                    } else {
-                        for k in 0..<pairs {
-                            var sum = 0.0
-                            for m in 0..<c { sum += pixel[m] * run[k * c + m] }
-                            out[k] = sum * scale
-                        }
-                    }
-                }
-            }
+        pixelMajor2.withUnsafeBufferPointer { b in
+        offsetClass.firstPixel.withUnsafeBufferPointer { first in
+        offsetClass.secondPixel.withUnsafeBufferPointer { second in
+            ntkb_conv_input_products(offsetClass.count, tile.columns.count, c, first.baseAddress!, second.baseAddress!,
+                                     a.baseAddress! + tile.row * x1.columns,
+                                     b.baseAddress! + tile.columns.lowerBound * c, count2 * c, ws.sigma)
+        }
+        }
+        }
         }
     }
 
@@ -190,14 +181,8 @@ struct ConvolutionalTileEngine: @unchecked Sendable {
 
     /// Adds the class's sites to the readout sums of depth `index`.
     private func accumulate(_ offsetClass: OffsetClass, _ ws: TileWorkspace, pairs: Int, index: Int) {
-        let sumSigma = ws.sums + 2 * index * pairs, sumTheta = sumSigma + pairs
-        for s in 0..<offsetClass.count {
-            let sigma = ws.sigma + s * pairs, theta = ws.theta + s * pairs
-            for k in 0..<pairs {
-                sumSigma[k] += sigma[k]
-                sumTheta[k] += theta[k]
-            }
-        }
+        let sumSigma = ws.sums + 2 * index * pairs
+        ntkb_conv_add_sites(offsetClass.count, pairs, ws.sigma, ws.theta, sumSigma, sumSigma + pairs)
     }
 
     /// The readout layers (pooling = the mean over the pooled sites, then the dense output

@@ -210,6 +210,18 @@ void ntkb_box_convolve_pair(size_t vertical_positions, size_t vertical_taps, con
                             size_t pairs, double scale, double shift, const double *sigma, const double *theta,
                             double *sigma_out, double *theta_out, double *scratch);
 
+/// The input layer's products of a tile: sigma[s·pairs + k] = Σ_m row[p·C + m]·columns[q·column_stride
+/// + k·C + m] / C (p = first_pixel[s], q = second_pixel[s]; C = 1: the bare product), each product
+/// and sum rounded on its own, channels in order.
+void ntkb_conv_input_products(size_t sites, size_t pairs, size_t channels, const long *first_pixel,
+                              const long *second_pixel, const double *row, const double *columns,
+                              size_t column_stride, double *sigma);
+
+/// A tile's readout sums: sum_sigma[k] += sigma[s·pairs + k], sum_theta[k] += theta[s·pairs + k]
+/// for s = 0, 1, … in order (each sum's additions in site order, whatever the vector path).
+void ntkb_conv_add_sites(size_t sites, size_t pairs, const double *sigma, const double *theta, double *sum_sigma,
+                         double *sum_theta);
+
 /// The ABReLU(a, b) activation of every site of a tile (site s: pixels first_pixel[s] of the row
 /// point, second_pixel[s] of the columns): det = (r − Σ)(r + Σ) with r = √qi·√qj, θ = atan2(√det, Σ)
 /// (vector paths: θ = 2·atan(√det/(r + Σ)) for Σ ≥ 0, π − 2·atan(√det/(r − Σ)) for Σ < 0; on
