@@ -180,7 +180,7 @@ def convolutional(executable, folder, repeats):
           % (n, side, side, depth, " / ".join("%.1f" % l for l in loads)))
     print("  %-66s %6.0f ms %6.0f ms" % ("Neural Tangents 0.6.5, jit(kernel_fn), %d run(s) after a warm-up" % repeats,
                                         theirs.wall * 1e3, theirs.cpu * 1e3))
-    print("  %-66s %6.0f ms %6.0f ms   NT/ours: wall %.1fx"
+    print("  %-66s %6.0f ms %6.0f ms   NT/ours: wall %.1fx (goal >= 30x)"
           % ("ntkbridge compute (kernel --timing; CPU: whole run)", ours * 1e3, ours_cpu * 1e3, theirs.wall / ours))
     print("  %-66s %6.0f ms %6.0f ms   NT compute/ours: wall %.1fx (target >= 10x)"
           % ("ntkbridge end to end: CSV in, nngp/ntk/head/body .npy out", e2e.wall * 1e3, e2e.cpu * 1e3,
