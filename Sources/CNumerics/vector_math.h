@@ -129,6 +129,23 @@ NTKB_AVX512 static inline __m512d ntkb_atan2_avx512(__m512d y, __m512d x) {
     const __m512i sign = _mm512_and_si512(_mm512_castpd_si512(y), _mm512_set1_epi64((long long)0x8000000000000000ULL));
     return _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(angle), sign));   // the sign of y
 }
+/// tan(φ/2 − atan c) = (s − c·large)/(large + c·s), the half angle t = s/large = tan(φ/2) reduced
+/// around the center c (one division); 0 in the lanes outside `nonzero` (large = 0: 0/0).
+NTKB_AVX512 static inline __m512d ntkb_reduced_half_angle_avx512(__m512d s, __m512d large, __m512d center,
+                                                                 __mmask8 nonzero) {
+    return _mm512_maskz_div_pd(nonzero, _mm512_fnmadd_pd(center, large, s), _mm512_fmadd_pd(center, s, large));
+}
+/// ((c₀·z + c₁)·z + …)·z + c_{n−1}, one multiply-add per step (inlined: the loop unrolls).
+NTKB_AVX512 static inline __attribute__((always_inline)) __m512d ntkb_horner_avx512(__m512d z, const double *c, int n) {
+    __m512d p = _mm512_set1_pd(c[0]);
+    for (int i = 1; i < n; i++) p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(c[i]));
+    return p;
+}
+/// θ = φ where σ ≥ 0, π − φ where σ < 0 (φ measured from the nearer of the directions ±1).
+NTKB_AVX512 static inline __m512d ntkb_reflect_obtuse_avx512(__m512d phi, __m512d sigma) {
+    const __mmask8 obtuse = _mm512_cmp_pd_mask(sigma, _mm512_setzero_pd(), _CMP_LT_OQ);
+    return _mm512_mask_sub_pd(phi, obtuse, _mm512_set1_pd(3.14159265358979323846), phi);
+}
 /// `ntkb_pair_angle_avx2` on eight lanes, operation for operation (bit-identical results).
 NTKB_AVX512 static inline __m512d ntkb_pair_angle_avx512(__m512d s, __m512d sigma, __m512d r) {
     const __m512d zero = _mm512_setzero_pd();
@@ -143,19 +160,12 @@ NTKB_AVX512 static inline __m512d ntkb_pair_angle_avx512(__m512d s, __m512d sigm
     base = _mm512_mask_mov_pd(base, above2, _mm512_set1_pd(1.04719755119659774615));
     base = _mm512_mask_mov_pd(base, above3, _mm512_set1_pd(1.57079632679489661923));
     const __mmask8 nonzero = _mm512_cmp_pd_mask(large, zero, _CMP_GT_OQ);
-    const __m512d u = _mm512_maskz_div_pd(nonzero, _mm512_fnmadd_pd(center, large, s), _mm512_fmadd_pd(center, s, large));
+    const __m512d u = ntkb_reduced_half_angle_avx512(s, large, center, nonzero);
     const __m512d z = _mm512_mul_pd(u, u);
-    __m512d p = _mm512_set1_pd(2.0 / 17.0);
-    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(-2.0 / 15.0));
-    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(2.0 / 13.0));
-    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(-2.0 / 11.0));
-    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(2.0 / 9.0));
-    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(-2.0 / 7.0));
-    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(2.0 / 5.0));
-    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(-2.0 / 3.0));
+    static const double series[] = {2.0 / 17, -2.0 / 15, 2.0 / 13, -2.0 / 11, 2.0 / 9, -2.0 / 7, 2.0 / 5, -2.0 / 3};
+    const __m512d p = ntkb_horner_avx512(z, series, 8);
     const __m512d phi = _mm512_add_pd(base, _mm512_fmadd_pd(_mm512_mul_pd(u, z), p, _mm512_add_pd(u, u)));
-    const __mmask8 obtuse = _mm512_cmp_pd_mask(sigma, zero, _CMP_LT_OQ);
-    return _mm512_mask_sub_pd(phi, obtuse, _mm512_set1_pd(3.14159265358979323846), phi);
+    return ntkb_reflect_obtuse_avx512(phi, sigma);
 }
 
 /// The angle θ ∈ [0, π] of a pair, as `ntkb_pair_angle_avx512` (the half angle t = s/large =
@@ -181,18 +191,10 @@ NTKB_AVX512 static inline __m512d ntkb_pair_angle_permuted_avx512(__m512d s, __m
                                          1.5707963267948966);
     const __m512d center = _mm512_maskz_permutexvar_pd(nonzero, k, centers);
     const __m512d base = _mm512_maskz_permutexvar_pd(nonzero, k, bases);
-    const __m512d u = _mm512_maskz_div_pd(nonzero, _mm512_fnmadd_pd(center, large, s), _mm512_fmadd_pd(center, s, large));
-    const __m512d z = _mm512_mul_pd(u, u);
-    __m512d p = _mm512_set1_pd(2.0 / 13.0);
-    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(-2.0 / 11.0));
-    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(2.0 / 9.0));
-    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(-2.0 / 7.0));
-    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(2.0 / 5.0));
-    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(-2.0 / 3.0));
-    p = _mm512_fmadd_pd(p, z, _mm512_set1_pd(2.0));
-    const __m512d phi = _mm512_fmadd_pd(u, p, base);
-    const __mmask8 obtuse = _mm512_cmp_pd_mask(sigma, zero, _CMP_LT_OQ);
-    return _mm512_mask_sub_pd(phi, obtuse, _mm512_set1_pd(3.14159265358979323846), phi);
+    const __m512d u = ntkb_reduced_half_angle_avx512(s, large, center, nonzero);
+    static const double series[] = {2.0 / 13, -2.0 / 11, 2.0 / 9, -2.0 / 7, 2.0 / 5, -2.0 / 3, 2.0};
+    const __m512d phi = _mm512_fmadd_pd(u, ntkb_horner_avx512(_mm512_mul_pd(u, u), series, 7), base);
+    return ntkb_reflect_obtuse_avx512(phi, sigma);
 }
 #else
 #define NTKB_HAVE_AVX2_PATH 0
